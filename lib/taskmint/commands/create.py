@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import argparse
+
+from taskmint import output, service
+from taskmint.project import Project
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("create", help="create a task with fresh internal and external IDs")
+    p.add_argument("title")
+    p.add_argument("--priority", default="medium", help=f"one of {', '.join(service.PRIORITIES)} (default medium)")
+    p.add_argument("--tag", action="append", default=[], dest="tags", help="repeat for several tags")
+    p.add_argument("--prefix", help="2-4 upper-case letters or digits: TASK-<PREFIX>-<HASH>")
+    p.add_argument("--epic", help="epic ID; EPIC-001 also gives the prefix E01 unless --prefix is given")
+    p.add_argument("--parent", help="make a subtask <PARENT>.<n> of this task")
+    p.add_argument("--json", action="store_true")
+
+
+def run(project: Project, args: argparse.Namespace) -> int:
+    task = service.create(
+        project, args.title, priority=args.priority, tags=args.tags,
+        prefix=args.prefix, epic=args.epic, parent=args.parent,
+    )
+    if args.json:
+        output.emit_json(task)
+    else:
+        print(f"created {output.describe(task)}")
+    return 0

@@ -1,0 +1,122 @@
+"""PM-tool ID formats: Jira PROJ-12, Linear ENG-7, GitHub #34, Azure DevOps 1234."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from taskmint.config import TOOLS
+
+_KEYED_RE = re.compile(r"([A-Za-z][A-Za-z0-9_]*)-([1-9][0-9]*)")
+_NUMBER_RE = re.compile(r"#?([1-9][0-9]*)")
+_TOOL_ALIASES = {"jira": "jira", "linear": "linear", "github": "github", "gh": "github",
+                 "azure_devops": "azure_devops", "azure-devops": "azure_devops", "ado": "azure_devops"}
+
+
+@dataclass(frozen=True)
+class ExternalRef:
+    tool: str
+    key: str  # project/team key for jira and linear, "" otherwise
+    number: int
+
+    def text(self) -> str:
+        return format_id(self.tool, self.key, self.number)
+
+
+def format_id(tool: str, key: str, number: int) -> str:
+    if tool in ("jira", "linear"):
+        return f"{key}-{number}"
+    if tool == "github":
+        return f"#{number}"
+    return str(number)
+
+
+def parse_stored(tool: str, value: str) -> ExternalRef | None:
+    """The number inside a stored external ID, or None when it has the wrong shape."""
+    if tool in ("jira", "linear"):
+        m = _KEYED_RE.fullmatch(value)
+        return ExternalRef(tool, m.group(1).upper(), int(m.group(2))) if m else None
+    if tool == "github":
+        m = re.fullmatch(r"#([1-9][0-9]*)", value)
+    else:
+        m = re.fullmatch(r"([1-9][0-9]*)", value)
+    return ExternalRef(tool, "", int(m.group(1))) if m else None
+
+
+def candidates(ref: str) -> list[ExternalRef]:
+    """Every external ID that ``ref`` may name: PROJ-12, ENG-7, #34, 1234, github:34, ..."""
+    text = ref.strip()
+    tool_hint = None
+    if ":" in text:
+        head, _, rest = text.partition(":")
+        tool_hint = _TOOL_ALIASES.get(head.strip().lower())
+        if tool_hint is None:
+            return []
+        text = rest.strip()
+    keyed = _KEYED_RE.fullmatch(text)
+    if keyed:
+        key, number = keyed.group(1).upper(), int(keyed.group(2))
+        tools = [tool_hint] if tool_hint in ("jira", "linear") else ([] if tool_hint else ["jira", "linear"])
+        return [ExternalRef(t, key, number) for t in tools]
+    num = _NUMBER_RE.fullmatch(text)
+    if num:
+        number = int(num.group(1))
+        if tool_hint:
+            return [ExternalRef(tool_hint, "", number)] if tool_hint in ("github", "azure_devops") else []
+        if text.startswith("#"):
+            return [ExternalRef("github", "", number)]
+        return [ExternalRef("azure_devops", "", number), ExternalRef("github", "", number)]
+    return []
+
+
+def empty_counters() -> dict:
+    return {"jira": {}, "linear": {}, "github": 0, "azure_devops": 0}
+
+
+def counter_value(counters: dict, tool: str, key: str) -> int:
+    if tool in ("jira", "linear"):
+        return int(counters.get(tool, {}).get(key, 0))
+    return int(counters.get(tool, 0))
+
+
+def set_counter(counters: dict, tool: str, key: str, value: int) -> None:
+    if tool in ("jira", "linear"):
+        counters.setdefault(tool, {})[key] = value
+    else:
+        counters[tool] = value
+
+
+def raise_to(counters: dict, refs: "list[ExternalRef]") -> bool:
+    """Raise counters so none is below a number in ``refs``; True when any changed."""
+    changed = False
+    for r in refs:
+        if counter_value(counters, r.tool, r.key) < r.number:
+            set_counter(counters, r.tool, r.key, r.number)
+            changed = True
+    return changed
+
+
+def merge_max(into: dict, other: dict) -> bool:
+    changed = False
+    for tool in TOOLS:
+        if tool in ("jira", "linear"):
+            for key, value in other.get(tool, {}).items():
+                changed |= raise_to(into, [ExternalRef(tool, key, int(value))]) if value else False
+        elif other.get(tool):
+            changed |= raise_to(into, [ExternalRef(tool, "", int(other[tool]))])
+    return changed
+
+
+def refs_in(external_ids: object) -> list[ExternalRef]:
+    """The well-formed external IDs in a mapping entry or a frontmatter external_ids value."""
+    if not isinstance(external_ids, dict):
+        return []
+    out = []
+    for tool, value in external_ids.items():
+        if tool in TOOLS and isinstance(value, (str, int)) and not isinstance(value, bool):
+            text = str(value)
+            if tool == "github" and not text.startswith("#"):
+                text = "#" + text
+            r = parse_stored(tool, text)
+            if r:
+                out.append(r)
+    return out

@@ -1,0 +1,91 @@
+"""Internal task IDs: TASK-<HASH>, TASK-<PREFIX>-<HASH>, subtasks <PARENT>.<n>."""
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable
+
+from taskmint.errors import UsageError
+
+MIN_HASH_LEN = 4
+# Per new ID, the chance of equalling one of the n existing IDs is n / 16**L. The length
+# grows so that this stays at or below 1 / SAFETY (0.1%); within one project a clash is
+# impossible anyway, because every candidate is checked under the lock.
+SAFETY = 1000
+
+PREFIX_RE = re.compile(r"[A-Z0-9]{2,4}")
+ID_RE = re.compile(r"TASK-(?:([A-Z0-9]{2,4})-)?([0-9A-F]{4,})((?:\.[1-9][0-9]*)*)", re.IGNORECASE)
+# File names carry the ID in upper case and a lower-case slug, which keeps a hex-looking
+# slug word from being read as part of the ID.
+FILENAME_RE = re.compile(r"(TASK-(?:[A-Z0-9]{2,4}-)?[0-9A-F]{4,}(?:\.[1-9][0-9]*)*)(?:-|\.md$)")
+EPIC_RE = re.compile(r"EPIC-0*([0-9]{1,3})", re.IGNORECASE)
+SLUG_MAX = 50
+
+
+def is_valid_id(value: object) -> bool:
+    return isinstance(value, str) and ID_RE.fullmatch(value) is not None
+
+
+def normalize(task_id: str) -> str:
+    return task_id.upper()
+
+
+def id_from_filename(name: str) -> str | None:
+    m = FILENAME_RE.match(name)
+    return m.group(1) if m else None
+
+
+def validate_prefix(prefix: str) -> str:
+    if not PREFIX_RE.fullmatch(prefix):
+        raise UsageError(
+            f"invalid prefix {prefix!r}: use 2-4 upper-case letters or digits, e.g. FIX or E01"
+        )
+    return prefix
+
+
+def prefix_for_epic(epic: str) -> str | None:
+    """EPIC-001 -> E01, EPIC-42 -> E42, EPIC-123 -> E123; other epic names give none."""
+    m = EPIC_RE.fullmatch(epic)
+    if not m:
+        return None
+    return f"E{int(m.group(1)):02d}"
+
+
+def hash_length(existing: int) -> int:
+    length = MIN_HASH_LEN
+    while 16**length < SAFETY * (existing + 1):
+        length += 1
+    return length
+
+
+def new_id(prefix: str | None, existing: int, taken: Callable[[str], bool]) -> str:
+    """A fresh random ID that ``taken`` does not know (compared upper-case)."""
+    length = hash_length(existing)
+    for attempt in range(200):
+        if attempt and attempt % 20 == 0:
+            length += 1  # so crowded that retries keep clashing: widen instead of spinning
+        digest = secrets.token_hex((length + 1) // 2)[:length].upper()
+        candidate = f"TASK-{prefix}-{digest}" if prefix else f"TASK-{digest}"
+        if not taken(candidate):
+            return candidate
+    raise RuntimeError("could not find a free task ID")  # unreachable in practice
+
+
+def subtask_id(parent: str, used_numbers: set[int]) -> str:
+    n = max(used_numbers, default=0) + 1
+    return f"{normalize(parent)}.{n}"
+
+
+def slugify(title: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > SLUG_MAX:
+        cut = slug[:SLUG_MAX]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut[SLUG_MAX // 2 :] else cut
+        slug = slug.strip("-")
+    return slug or "task"
+
+
+def task_filename(task_id: str, title: str) -> str:
+    return f"{task_id}-{slugify(title)}.md"

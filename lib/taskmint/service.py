@@ -1,0 +1,265 @@
+"""Task operations shared by the CLI, the slash commands and the hooks."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from taskmint import atomic, config, external_ids, frontmatter, ids, tasks
+from taskmint.errors import TaskmintError, UsageError
+from taskmint.project import Project
+from taskmint.transaction import Txn, transaction
+
+PRIORITIES = ("low", "medium", "high", "critical")
+TITLE_MAX = 500
+_DEFAULT_BODY = "\n## Description\n\n"
+
+
+def _check_text(kind: str, value: str, limit: int, allow_newlines: bool) -> str:
+    value = value.strip()
+    if not value:
+        raise UsageError(f"the {kind} is empty; give some text")
+    if len(value) > limit:
+        raise UsageError(f"the {kind} is {len(value)} characters long; keep it to {limit}")
+    for ch in value:
+        if "\ud800" <= ch <= "\udfff":
+            raise UsageError(f"the {kind} is not valid UTF-8; retype it")
+        if unicodedata.category(ch) == "Cc" and not (allow_newlines and ch in "\n\t\r"):
+            raise UsageError(f"the {kind} contains control character U+{ord(ch):04X}; remove it")
+    return value
+
+
+def check_title(title: str) -> str:
+    return _check_text("title", title, TITLE_MAX, allow_newlines=True)
+
+
+def check_tag(tag: str) -> str:
+    tag = _check_text("tag", tag, 50, allow_newlines=False)
+    if re.search(r"[\s,]", tag):
+        raise UsageError(f"tag {tag!r} contains a space or comma; use one word per tag, e.g. --tag auth --tag api")
+    return tag
+
+
+def check_priority(priority: str) -> str:
+    if priority not in PRIORITIES:
+        raise UsageError(f"unknown priority {priority!r}; use one of {', '.join(PRIORITIES)}")
+    return priority
+
+
+def info(project: Project, path: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    """What taskmint reports about a task, in every front end."""
+    result: dict[str, Any] = {
+        "id": meta.get("id"),
+        "title": frontmatter.as_text(meta.get("title")),
+        "path": project.rel(path),
+        "status": meta.get("status"),
+        "external_ids": {t: str(v) for t, v in (meta.get("external_ids") or {}).items() if v is not None}
+        if isinstance(meta.get("external_ids"), dict) else {},
+    }
+    for key in ("priority", "created", "updated", "completed", "epic", "parent"):
+        if meta.get(key) is not None:
+            result[key] = frontmatter.as_text(meta[key])
+    tags = meta.get("tags")
+    if isinstance(tags, list):
+        result["tags"] = [str(t) for t in tags]
+    return result
+
+
+# --- finding tasks ---------------------------------------------------------------------
+
+
+def _files_with_id(project: Project, task_id: str, by_name: dict[str, list[Path]]) -> list[Path]:
+    wanted = task_id.upper()
+    named = [p for p in by_name.get(wanted, []) if _meta_id(project, p) == wanted]
+    if named:
+        return named
+    # A file whose name does not carry its ID (renamed by hand): the slow, full look.
+    return [p for p, meta in tasks.iter_frontmatter(project) if str(meta.get("id", "")).upper() == wanted]
+
+
+def _meta_id(project: Project, path: Path) -> str | None:
+    try:
+        value = tasks.read(project, path).meta.get("id")
+    except TaskmintError:
+        return None
+    return str(value).upper() if value is not None else None
+
+
+def resolve(project: Project, txn: Txn, ref: str) -> tasks.TaskFile:
+    """The task that ``ref`` names: an internal ID or any external ID, either case."""
+    ref = ref.strip()
+    if not ref:
+        raise UsageError("no task ID given; pass an internal ID like TASK-A3F2 or an external one like PROJ-12")
+    by_name = tasks.ids_by_filename(project)
+    if ref.upper().startswith("TASK-"):
+        task_id = ref.upper()
+    else:
+        task_id = _external_to_internal(project, txn, ref)
+    paths = _files_with_id(project, task_id, by_name)
+    if not paths:
+        raise TaskmintError(f"no task file has ID {task_id}; run `taskmint list` to see the IDs in use")
+    if len(paths) > 1:
+        listed = ", ".join(project.rel(p) for p in paths)
+        raise TaskmintError(f"ID {task_id} is used by {len(paths)} files ({listed}); run `taskmint doctor --fix`")
+    return tasks.read(project, paths[0])
+
+
+def _external_to_internal(project: Project, txn: Txn, ref: str) -> str:
+    wanted = {(c.tool, c.text()) for c in external_ids.candidates(ref)}
+    if not wanted:
+        raise UsageError(
+            f"{ref!r} is not a task ID; use TASK-A3F2, PROJ-12, ENG-7, #34, 1234, github:34 or azure_devops:1234"
+        )
+    found = {i for i, ext in txn.state.mappings.items() for r in external_ids.refs_in(ext) if (r.tool, r.text()) in wanted}
+    if not found:  # a task whose mapping entry was lost (crash before the mapping write)
+        found = {
+            str(meta.get("id")) for _, meta in tasks.iter_frontmatter(project)
+            if any((r.tool, r.text()) in wanted for r in external_ids.refs_in(meta.get("external_ids")))
+        }
+    if not found:
+        raise TaskmintError(f"no task has external ID {ref}; run `taskmint list` to see the IDs in use")
+    if len(found) > 1:
+        raise TaskmintError(
+            f"{ref} names several tasks ({', '.join(sorted(found))}); say which tool, e.g. github:{ref.lstrip('#')} "
+            f"or azure_devops:{ref.lstrip('#')}"
+        )
+    return found.pop().upper()
+
+
+# --- operations ------------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    # Written as plain YAML timestamps (2026-01-08T10:00:00Z), like hand-written task files.
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def create(
+    project: Project,
+    title: str,
+    *,
+    priority: str = "medium",
+    tags: list[str] = (),
+    prefix: str | None = None,
+    epic: str | None = None,
+    parent: str | None = None,
+) -> dict[str, Any]:
+    title = check_title(title)
+    priority = check_priority(priority)
+    tags = [check_tag(t) for t in tags]
+    if prefix is not None:
+        prefix = ids.validate_prefix(prefix)
+    if epic is not None:
+        epic = _check_text("epic", epic, 50, allow_newlines=False)
+        if prefix is None and parent is None:
+            prefix = ids.prefix_for_epic(epic)
+    cfg = config.load(project)
+    project.check_inside(project.tasks_dir / "backlog" / "x.md")
+    with transaction(project) as txn:
+        by_name = tasks.ids_by_filename(project)
+        taken = txn.known_ids() | set(by_name)
+        if parent is not None:
+            parent_file = resolve(project, txn, parent)
+            parent_id = str(parent_file.meta["id"]).upper()
+            used = {int(i[len(parent_id) + 1 :].split(".")[0]) for i in taken
+                    if i.startswith(parent_id + ".") and i[len(parent_id) + 1 :].split(".")[0].isdigit()}
+            task_id = ids.subtask_id(parent_id, used)
+        else:
+            task_id = ids.new_id(prefix, len(taken), lambda c: c.upper() in taken)
+        external = txn.allocate(cfg)
+        txn.save_numbers([task_id])
+        now = _now()
+        fields: dict[str, Any] = {
+            "id": task_id, "title": title, "status": "backlog", "created": now, "updated": now,
+            "priority": priority, "tags": tags, "external_ids": external,
+        }
+        if epic is not None:
+            fields["epic"] = epic
+        if parent is not None:
+            fields["parent"] = parent_id
+        path = tasks.status_dir(project, "backlog") / ids.task_filename(task_id, title)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            raise TaskmintError(f"{project.rel(path)} already exists; run `taskmint doctor`")
+        atomic.write_atomic(path, frontmatter.new_text(fields, _DEFAULT_BODY).encode("utf-8"))
+        txn.state.mappings[task_id] = external
+        txn.save_mapping()
+    return info(project, path, fields)
+
+
+def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
+    """Complete a task; returns (its info, whether it was already completed)."""
+    with transaction(project) as txn:
+        task = resolve(project, txn, ref)
+        if task.doc is None:
+            raise TaskmintError(f"{project.rel(task.path)} has no frontmatter; run `taskmint doctor --fix`")
+        already = task.meta.get("status") == "completed"
+        when = _now()
+        completed_at = task.meta.get("completed")
+        if already and isinstance(completed_at, datetime):
+            when = completed_at if completed_at.tzinfo else completed_at.replace(tzinfo=timezone.utc)
+        target_dir = tasks.status_dir(project, "completed", when)
+        if already and task.path.parent == target_dir:
+            return info(project, task.path, task.meta), True
+        path = task.path
+        if not already:
+            frontmatter.set_keys(task.doc, {"status": "completed", "completed": when, "updated": when})
+            atomic.write_atomic(path, task.doc.render().encode("utf-8"))
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target = target_dir / path.name
+        try:
+            atomic.move_no_clobber(path, target)
+        except FileExistsError:
+            raise TaskmintError(f"{project.rel(target)} already exists; run `taskmint doctor`") from None
+        meta = tasks.read(project, target).meta
+        _sync_mapping(txn, meta)
+        return info(project, target, meta), already
+
+
+def _sync_mapping(txn: Txn, meta: dict[str, Any]) -> None:
+    """Heal a mapping entry lost to a crash between the task write and the mapping write."""
+    task_id = str(meta.get("id"))
+    ext = {r.tool: r.text() for r in external_ids.refs_in(meta.get("external_ids"))}
+    if ext and txn.state.mappings.get(task_id) != ext and task_id not in txn.state.mappings:
+        txn.state.mappings[task_id] = ext
+        txn.save_mapping()
+
+
+def show(project: Project, ref: str) -> dict[str, Any]:
+    with transaction(project) as txn:
+        task = resolve(project, txn, ref)
+        return info(project, task.path, task.meta)
+
+
+def list_tasks(project: Project, status: str | None = None) -> list[dict[str, Any]]:
+    if status is not None and status not in tasks.STATUSES:
+        raise UsageError(f"unknown status {status!r}; use one of {', '.join(tasks.STATUSES)}")
+    found = []
+    for path, meta in tasks.iter_frontmatter(project):
+        if status is None or meta.get("status") == status:
+            found.append(info(project, path, meta))
+    found.sort(key=lambda t: (tasks.STATUSES.index(t["status"]) if t["status"] in tasks.STATUSES else 99, str(t["id"])))
+    return found
+
+
+def init(project: Project, jira: str | None, linear: str | None, github: bool, azure_devops: bool, force: bool) -> Path:
+    text = config.render(jira, linear, github, azure_devops)
+    import yaml
+
+    config.validate(yaml.safe_load(text), "the given options")
+    path = project.config_path
+    if path.exists() and not force:
+        raise TaskmintError(f"{project.rel(path)} already exists; pass --force to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    project.check_inside(path)
+    atomic.write_atomic(path, text.encode("utf-8"))
+    for status in tasks.STATUSES:
+        (project.tasks_dir / status).mkdir(parents=True, exist_ok=True)
+    with transaction(project) as txn:
+        if not project.counters_path.exists():
+            txn.save_numbers()
+        if not project.mapping_path.exists():
+            txn.save_mapping()
+    return path

@@ -1,0 +1,225 @@
+"""The two state files, their .bak copies, v1.0 migration and recovery.
+
+Every function here expects the caller to hold the project lock (see transaction.py):
+recovering from a .bak while another process writes would lose that process's update.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from taskmint import atomic, external_ids, schemas, yamltext
+from taskmint.errors import StateError
+from taskmint.project import Project
+
+VERSION = "2.0"
+_KNOWN = (2, 0)
+
+
+@dataclass
+class State:
+    mappings: dict[str, dict[str, str]] = field(default_factory=dict)
+    counters: dict[str, Any] = field(default_factory=external_ids.empty_counters)
+    # Files that had to be recovered or rebuilt while loading; they are rewritten at once.
+    repaired: list[str] = field(default_factory=list)
+
+
+class _Unusable(Exception):
+    pass
+
+
+def warn(message: str) -> None:
+    print(f"taskmint: warning: {message}", file=sys.stderr)
+
+
+def _version(data: object) -> tuple[int, int]:
+    if not isinstance(data, dict) or not isinstance(data.get("version"), str):
+        raise _Unusable("no version field")
+    try:
+        major, minor = (int(p) for p in data["version"].split("."))
+    except ValueError:
+        raise _Unusable(f"unreadable version {data['version']!r}") from None
+    return major, minor
+
+
+def _migrate_v1(kind: str, data: dict) -> dict:
+    """guardkit's v1.0 files: same envelope, GitHub numbers stored without '#', and
+    counters that may be 'next' rather than 'last issued' (taken as last issued: at worst
+    one number is skipped, never reused)."""
+    payload = data.get(kind)
+    if not isinstance(payload, dict):
+        raise _Unusable(f"v1.0 file without a {kind!r} object")
+    if kind == "mappings":
+        migrated: dict[str, dict[str, str]] = {}
+        for internal_id, ext in payload.items():
+            if not isinstance(ext, dict):
+                raise _Unusable(f"v1.0 mapping for {internal_id!r} is not an object")
+            migrated[internal_id] = {r.tool: r.text() for r in external_ids.refs_in(ext)}
+        return {"version": VERSION, "updated": data.get("updated") or yamltext.now(), "mappings": migrated}
+    counters = external_ids.empty_counters()
+    for tool in ("jira", "linear"):
+        for key, value in (payload.get(tool) or {}).items():
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                counters[tool][str(key).upper()] = value
+    for tool in ("github", "azure_devops"):
+        value = payload.get(tool, 0)
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            counters[tool] = value
+    return {"version": VERSION, "updated": data.get("updated") or yamltext.now(), "counters": counters}
+
+
+def _read(path: Path, kind: str, schema: str, rel: str) -> tuple[dict, bool] | None:
+    """(validated current-version content, whether it was migrated) of ``path``; None
+    when it does not exist."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise _Unusable("it is a directory") from None
+    except OSError as e:
+        raise StateError(f"cannot read {rel}: {e.strerror}; check its permissions") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise _Unusable(f"not valid JSON: {e}") from None
+    version = _version(data)
+    if version > _KNOWN:
+        raise StateError(
+            f"{rel} has version {data['version']}, newer than this taskmint understands ({VERSION}); "
+            "upgrade taskmint. The file was left untouched"
+        )
+    migrated = version[0] == 1
+    if migrated:
+        data = _migrate_v1(kind, data)
+    problem = schemas.problem(schema, data)
+    if problem:
+        raise _Unusable(f"schema violation {problem}")
+    return data, migrated
+
+
+def _load_one(project: Project, path: Path, kind: str, schema: str, state: State) -> dict | None:
+    rel = project.rel(path)
+    backup = path.with_name(path.name + ".bak")
+    try:
+        found = _read(path, kind, schema, rel)
+        if found is not None:
+            data, migrated = found
+            if migrated:
+                warn(f"{rel} is in the v1.0 format; migrated it to {VERSION}")
+                state.repaired.append(rel)
+            return data
+        reason = "it is missing"
+    except _Unusable as e:
+        reason = str(e)
+    try:
+        found = _read(backup, kind, schema, rel + ".bak")
+    except _Unusable as e:
+        found, bak_reason = None, str(e)
+    else:
+        bak_reason = "there is no backup"
+    if found is None:
+        if reason == "it is missing" and not backup.exists():
+            return None  # decided by the caller: a fresh project or a lost file
+        raise StateError(
+            f"{rel} is unusable ({reason}) and {rel}.bak is unusable too ({bak_reason}); "
+            "run `taskmint doctor --fix` to rebuild state from the task files"
+        )
+    warn(f"{rel} is unusable ({reason}); recovered it from {rel}.bak")
+    state.repaired.append(rel)
+    return found[0]
+
+
+def load(project: Project) -> State:
+    """Read both state files, recovering from .bak where needed (caller holds the lock)."""
+    state = State()
+    mapping = _load_one(project, project.mapping_path, "mappings", "mapping", state)
+    counters = _load_one(project, project.counters_path, "counters", "counters", state)
+    if mapping is None and counters is not None:
+        raise StateError(
+            f"{project.rel(project.mapping_path)} is missing while the counters exist; "
+            "run `taskmint doctor --fix` to rebuild it from the task files"
+        )
+    if counters is None and mapping is not None and mapping["mappings"]:
+        raise StateError(
+            f"{project.rel(project.counters_path)} is missing, so numbers already issued are unknown; "
+            "run `taskmint doctor --fix` to rebuild it from the task files"
+        )
+    if mapping is not None:
+        state.mappings = mapping["mappings"]
+    if counters is not None:
+        state.counters = counters["counters"]
+    if state.repaired:
+        # Never hand out a number the recovered copy does not know about: raise every
+        # counter to the highest number in use in the mapping and in the task files.
+        from taskmint import tasks
+
+        refs = [r for ext in state.mappings.values() for r in external_ids.refs_in(ext)]
+        refs += [r for _, meta in tasks.iter_frontmatter(project) for r in external_ids.refs_in(meta.get("external_ids"))]
+        external_ids.raise_to(state.counters, refs)
+    return state
+
+
+def _dump(data: dict) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def save_counters(project: Project, counters: dict) -> None:
+    project.check_inside(project.counters_path)
+    data = {"version": VERSION, "updated": yamltext.now(), "counters": counters}
+    atomic.write_atomic(project.counters_path, _dump(data), backup=project.counters_path.with_name(project.counters_path.name + ".bak"))
+
+
+def save_mapping(project: Project, mappings: dict) -> None:
+    project.check_inside(project.mapping_path)
+    data = {"version": VERSION, "updated": yamltext.now(), "mappings": mappings}
+    atomic.write_atomic(project.mapping_path, _dump(data), backup=project.mapping_path.with_name(project.mapping_path.name + ".bak"))
+
+
+def mapping_max(mappings: dict) -> dict:
+    """Counters as high as the highest number the mapping holds."""
+    counters = external_ids.empty_counters()
+    external_ids.raise_to(counters, [r for ext in mappings.values() for r in external_ids.refs_in(ext)])
+    return counters
+
+
+# The registry lives in the git common dir and is shared by every worktree of a repository:
+# the last number issued per tool and every internal ID issued, so two worktrees (each with
+# its own .claude/state) can never hand out the same number or ID.
+
+
+@dataclass
+class Registry:
+    counters: dict[str, Any] = field(default_factory=external_ids.empty_counters)
+    ids: set[str] = field(default_factory=set)
+
+
+def load_registry(project: Project) -> Registry:
+    path = project.registry_path
+    if path is None:
+        return Registry()
+    for candidate in (path, path.with_name(path.name + ".bak")):
+        try:
+            data = json.loads(candidate.read_bytes().decode("utf-8"))
+            if _version(data) > _KNOWN:
+                raise StateError(f"{candidate} is from a newer taskmint; upgrade taskmint. It was left untouched")
+            if schemas.problem("registry", data) is None:
+                return Registry(counters=data["counters"], ids={i.upper() for i in data["ids"]})
+        except FileNotFoundError:
+            return Registry()
+        except (OSError, ValueError, _Unusable):
+            pass
+        warn(f"worktree registry {candidate} is unusable; relying on this worktree's state")
+    return Registry()
+
+
+def save_registry(project: Project, registry: Registry) -> None:
+    path = project.registry_path
+    if path is None:
+        return
+    data = {"version": VERSION, "updated": yamltext.now(), "counters": registry.counters, "ids": sorted(registry.ids)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_atomic(path, _dump(data), backup=path.with_name(path.name + ".bak"))

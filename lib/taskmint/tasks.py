@@ -1,0 +1,91 @@
+"""Task files on disk: finding them, reading them, and where each status lives."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from taskmint import frontmatter, ids
+from taskmint.errors import TaskmintError
+from taskmint.project import Project
+
+STATUSES = ("backlog", "in_progress", "in_review", "blocked", "completed")
+
+
+@dataclass
+class TaskFile:
+    path: Path
+    text: str
+    doc: frontmatter.Document | None
+    meta: dict[str, Any]
+
+
+def walk(directory: Path) -> Iterator[Path]:
+    """Every *.md file below ``directory``; symlinks are not followed, so a link cannot
+    pull files from outside the project into it."""
+    try:
+        entries = list(os.scandir(directory))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from walk(Path(entry.path))
+        elif entry.name.endswith(".md") and entry.is_file(follow_symlinks=False):
+            yield Path(entry.path)
+
+
+def ids_by_filename(project: Project) -> dict[str, list[Path]]:
+    """Upper-cased ID -> files named after it; cheap enough for every create."""
+    found: dict[str, list[Path]] = {}
+    for path in walk(project.tasks_dir):
+        task_id = ids.id_from_filename(path.name)
+        if task_id:
+            found.setdefault(task_id.upper(), []).append(path)
+    return found
+
+
+def read(project: Project, path: Path) -> TaskFile:
+    rel = project.rel(path)
+    if path.is_symlink():
+        raise TaskmintError(f"{rel} is a symlink; taskmint only manages real files inside tasks/")
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise TaskmintError(f"cannot read {rel}: {e.strerror}") from None
+    if len(raw) > frontmatter.MAX_BYTES:
+        raise TaskmintError(f"{rel} is over {frontmatter.MAX_BYTES // 1024 // 1024} MiB; taskmint leaves it alone")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise TaskmintError(f"{rel} is not valid UTF-8 (byte {e.start}); re-save it as UTF-8") from None
+    doc = frontmatter.split(text)
+    meta = frontmatter.parse(doc, rel) if doc else {}
+    return TaskFile(path=path, text=text, doc=doc, meta=meta)
+
+
+def iter_frontmatter(project: Project) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """(path, frontmatter) of every readable task file; unreadable ones are skipped."""
+    for path in walk(project.tasks_dir):
+        try:
+            task = read(project, path)
+        except TaskmintError:
+            continue
+        yield path, task.meta
+
+
+def status_dir(project: Project, status: str, when: datetime | None = None) -> Path:
+    if status == "completed":
+        when = when or datetime.now(timezone.utc)
+        return project.tasks_dir / "completed" / when.strftime("%Y-%m")
+    return project.tasks_dir / status
+
+
+def status_of_folder(project: Project, path: Path) -> str | None:
+    try:
+        first = path.relative_to(project.tasks_dir).parts[0]
+    except (ValueError, IndexError):
+        return None
+    return first if first in STATUSES else None

@@ -1,0 +1,61 @@
+"""The one transaction every mutation of tasks or state goes through.
+
+Inside ``transaction()`` the project lock is held and the state has been read afresh
+from disk (and recovered from .bak if needed); nothing survives between transactions.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from taskmint import external_ids, lock, state
+from taskmint.config import Config
+from taskmint.external_ids import ExternalRef
+from taskmint.project import Project
+
+
+@dataclass
+class Txn:
+    project: Project
+    state: state.State
+    registry: state.Registry
+
+    def known_ids(self) -> set[str]:
+        return {i.upper() for i in self.state.mappings} | self.registry.ids
+
+    def allocate(self, config: Config) -> dict[str, str]:
+        """The next number for every configured tool, above anything this worktree, any
+        other worktree (via the registry) or the mapping has seen."""
+        floor = state.mapping_max(self.state.mappings)
+        external_ids.merge_max(floor, self.registry.counters)
+        external_ids.merge_max(self.state.counters, floor)
+        issued: dict[str, str] = {}
+        for tool, key in config.tools.items():
+            number = external_ids.counter_value(self.state.counters, tool, key) + 1
+            ref = ExternalRef(tool, key, number)
+            external_ids.raise_to(self.state.counters, [ref])
+            issued[tool] = ref.text()
+        external_ids.merge_max(self.registry.counters, self.state.counters)
+        return issued
+
+    def save_numbers(self, new_ids: list[str] = ()) -> None:
+        """Record issued numbers (and IDs) before any task file mentions them: a crash
+        after this point can only leave a gap, never a number that is handed out again."""
+        self.registry.ids.update(i.upper() for i in new_ids)
+        state.save_registry(self.project, self.registry)
+        state.save_counters(self.project, self.state.counters)
+
+    def save_mapping(self) -> None:
+        state.save_mapping(self.project, self.state.mappings)
+
+
+@contextmanager
+def transaction(project: Project) -> Iterator[Txn]:
+    with lock.held(project.lock_path):
+        project.state_dir.mkdir(parents=True, exist_ok=True)
+        txn = Txn(project, state.load(project), state.load_registry(project))
+        if txn.state.repaired:
+            txn.save_numbers()
+            txn.save_mapping()
+        yield txn

@@ -1,0 +1,60 @@
+"""Write YAML scalars that read back exactly, without a YAML emitter."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+# Plain scalars that PyYAML's resolver reads back as the same string: start with a letter,
+# no ': ', ' #', quotes, brackets or other indicators, and not a YAML 1.1 bool or null.
+_PLAIN_RE = re.compile(r"[A-Za-z][A-Za-z0-9_./()+-]*(?: [A-Za-z0-9_./()+-]+)*")
+_RESERVED = {
+    "y", "n", "yes", "no", "true", "false", "on", "off", "null",
+}
+# Everything PyYAML's reader accepts raw, minus the characters YAML treats as line breaks.
+_PRINTABLE_RE = re.compile("[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
+
+
+def quote(text: str) -> str:
+    out = ['"']
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif _PRINTABLE_RE.match(ch):
+            out.append(ch)
+        elif ord(ch) <= 0xFF:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def scalar(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return timestamp(value)
+    if isinstance(value, str):
+        if _PLAIN_RE.fullmatch(value) and value.lower() not in _RESERVED:
+            return value
+        return quote(value)
+    raise TypeError(f"cannot write {type(value).__name__} as a YAML scalar")
+
+
+def flow_list(values: list[object]) -> str:
+    return "[" + ", ".join(scalar(v) for v in values) + "]"
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def now() -> str:
+    return timestamp(datetime.now(timezone.utc))
