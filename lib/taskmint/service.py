@@ -209,6 +209,7 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
             atomic.write_atomic(path, task.doc.render().encode("utf-8"))
         target_dir.mkdir(parents=True, exist_ok=True)
         target = target_dir / path.name
+        project.check_inside(target)
         try:
             atomic.move_no_clobber(path, target)
         except FileExistsError:

@@ -52,6 +52,7 @@ class Txn:
 
 @contextmanager
 def transaction(project: Project) -> Iterator[Txn]:
+    project.check_inside(project.counters_path)  # before the lock file is created there
     with lock.held(project.lock_path):
         project.state_dir.mkdir(parents=True, exist_ok=True)
         txn = Txn(project, state.load(project), state.load_registry(project))
