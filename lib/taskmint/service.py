@@ -207,9 +207,9 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
         if not already:
             frontmatter.set_keys(task.doc, {"status": "completed", "completed": when, "updated": when})
             atomic.write_atomic(path, task.doc.render().encode("utf-8"))
-        target_dir.mkdir(parents=True, exist_ok=True)
         target = target_dir / path.name
         project.check_inside(target)
+        target_dir.mkdir(parents=True, exist_ok=True)
         try:
             atomic.move_no_clobber(path, target)
         except FileExistsError:
