@@ -223,7 +223,7 @@ def _sync_mapping(txn: Txn, meta: dict[str, Any]) -> None:
     """Heal a mapping entry lost to a crash between the task write and the mapping write."""
     task_id = str(meta.get("id"))
     ext = {r.tool: r.text() for r in external_ids.refs_in(meta.get("external_ids"))}
-    if ext and txn.state.mappings.get(task_id) != ext and task_id not in txn.state.mappings:
+    if ext and task_id not in txn.state.mappings:
         txn.state.mappings[task_id] = ext
         txn.save_mapping()
 
