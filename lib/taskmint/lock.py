@@ -24,9 +24,11 @@ def held(path: Path, timeout: float | None = None) -> Iterator[None]:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise TaskmintError(f"cannot create {path.parent}: {e.strerror}; check its permissions") from None
-    lock = FileLock(str(path), timeout=timeout)
+    # One instance per path (and a hold count per thread): a nested hold in the same
+    # thread re-enters instead of waiting on itself until the timeout.
+    lock = FileLock(str(path), is_singleton=True)
     try:
-        lock.acquire()
+        lock.acquire(timeout=timeout)
     except Timeout:
         raise TaskmintError(
             f"another taskmint process held the lock {path} for over {timeout:g}s; "

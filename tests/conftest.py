@@ -1,0 +1,59 @@
+"""Shared fixtures for the whole suite.
+
+``project``: a fresh project in ``tmp_path / "proj"`` (not a git repository), initialised
+with all four PM tools (Jira PROJ, Linear ENG, GitHub, Azure DevOps).
+``taskmint``: ``taskmint(*args, root=..., input=None, env=None)`` runs the real CLI
+(``python -m taskmint.main``) in a subprocess and returns the CompletedProcess (text).
+Hypothesis: the default profile keeps examples modest; TASKMINT_HYPOTHESIS=full runs more.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+settings.register_profile(
+    "full", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+settings.load_profile(os.environ.get("TASKMINT_HYPOTHESIS", "default"))
+
+ALL_TOOLS = ("--jira", "PROJ", "--linear", "ENG", "--github", "--azure-devops")
+
+
+def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a taskmint subprocess: nothing from an outer session or run."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAUDE_", "TASKMINT_"))}
+    env.update(extra or {})
+    return env
+
+
+@pytest.fixture
+def taskmint() -> Callable[..., subprocess.CompletedProcess[str]]:
+    def run(*args: str, root: Path | None = None, input: str | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "taskmint.main"]
+        if root is not None:
+            cmd += ["--root", str(root)]
+        return subprocess.run(cmd + list(args), capture_output=True, text=True, input=input,
+                              env=clean_env(env), timeout=120)
+
+    return run
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    from taskmint import main
+    from taskmint.project import find_project
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    assert main.main(["--root", str(root), "init", *ALL_TOOLS]) == 0
+    return find_project(str(root))
