@@ -14,8 +14,9 @@ from typing import Any
 from taskmint import yamltext
 from taskmint.errors import TaskmintError
 
-_KEY_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(?:[ \t]|$)")
+_YAML_BREAK_RE = re.compile("[\r\x85\u2028\u2029]")
 MAX_BYTES = 4 * 1024 * 1024
+_C_LOADER_MAX_DEPTH = 1000
 
 
 class FrontmatterError(TaskmintError):
@@ -36,7 +37,12 @@ class Document:
 
 def split(text: str) -> Document | None:
     """The frontmatter of ``text``, or None when the file has none."""
-    lines = text.splitlines(keepends=True)
+    # Only "\n" ends a line: str.splitlines() also splits at U+2028, NEL, FF, ..., and
+    # render() would then insert a newline after each of them.
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    if not lines[-1]:
+        del lines[-1]
     if not lines:
         return None
     first = lines[0]
@@ -51,9 +57,16 @@ def split(text: str) -> Document | None:
     return None
 
 
-def _loader() -> Any:
+def _loader(text: str) -> Any:
     import yaml
 
+    # libyaml's composer recurses on the C stack: a few hundred thousand nested levels
+    # kill the process (SIGSEGV). Each level needs a '[', '{', '-' or '?' or one more
+    # column of indentation; past that bound, the Python loader raises RecursionError.
+    indent = max(len(line) - len(line.lstrip(" ")) for line in text.split("\n"))
+    bound = sum(text.count(c) for c in "[{-?") + indent
+    if bound > _C_LOADER_MAX_DEPTH:
+        return yaml.SafeLoader
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -62,7 +75,7 @@ def parse(doc: Document, where: str) -> dict[str, Any]:
 
     text = "\n".join(doc.lines)
     try:
-        data = yaml.load(text, Loader=_loader())  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_loader(text))  # noqa: S506 - a safe loader
     except yaml.YAMLError as e:
         problem = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise FrontmatterError(f"{where}: frontmatter is not valid YAML ({problem}); fix the file by hand") from None
@@ -77,26 +90,48 @@ def parse(doc: Document, where: str) -> dict[str, Any]:
 
 def _blocks(lines: list[str]) -> dict[str, list[tuple[int, int]]]:
     """Top-level key -> the (first line, end line) of each block it has (YAML keeps the
-    last of duplicate keys, so an update must replace them all)."""
-    starts: list[tuple[str, int]] = []
-    for i, line in enumerate(lines):
-        m = _KEY_RE.match(line)
-        if m:
-            starts.append((m.group(1), i))
+    last of duplicate keys, so an update must replace them all).
+
+    Key lines come from the YAML parser itself: a line-based guess either swallowed the
+    following entry when its key was quoted or had a space ("story points: 3"), or cut
+    a quoted or flow value that goes on at column 0.
+    """
+    import yaml
+
+    text = "\n".join(lines)
+    try:
+        root = yaml.compose(text, Loader=_loader(text))
+    except (yaml.YAMLError, RecursionError):
+        raise FrontmatterError("frontmatter is not valid YAML; fix the file by hand") from None
+    if root is None:
+        return {}
+    if not isinstance(root, yaml.MappingNode) or root.flow_style or root.start_mark.column:
+        raise FrontmatterError("frontmatter is not a plain block of top-level keys; fix the file by hand")
+    # YAML also ends a line at a lone CR, NEL, LS and PS: map its line numbers to ours.
+    ours = [i for i, line in enumerate(lines) for _ in range(1 + len(_YAML_BREAK_RE.findall(line)))]
+    starts = [(key.value if isinstance(key, yaml.ScalarNode) else None, ours[key.start_mark.line])
+              for key, _ in root.value]
     blocks: dict[str, list[tuple[int, int]]] = {}
     for n, (key, start) in enumerate(starts):
-        limit = starts[n + 1][1] if n + 1 < len(starts) else len(lines)
-        end = start + 1
-        # A block goes on over indented lines and block-sequence items; trailing blank
-        # or column-0 comment lines belong to whatever follows.
-        for j in range(start + 1, limit):
-            line = lines[j]
-            if line[:1] in (" ", "\t", "-") and line.strip():
-                end = j + 1
-            elif line.strip() and not line.startswith("#"):
-                end = j + 1
-        blocks.setdefault(key, []).append((start, end))
+        end = starts[n + 1][1] if n + 1 < len(starts) else len(lines)
+        mark = _last_scalar(root.value[n][1]).end_mark
+        value_end = ours[mark.line - 1] + 1 if mark.column == 0 else ours[mark.line] + 1
+        # Trailing blank or column-0 comment lines belong to whatever follows (unless the
+        # value goes on over them: a quoted scalar continued by a line that starts with #).
+        while end > max(start + 1, value_end) and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
+            end -= 1
+        if key is not None:
+            blocks.setdefault(key, []).append((start, end))
     return blocks
+
+
+def _last_scalar(node: Any) -> Any:
+    """The node that ends a value: a block collection's end mark is the next key's start."""
+    import yaml
+
+    while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and not node.flow_style and node.value:
+        node = node.value[-1][1] if isinstance(node, yaml.MappingNode) else node.value[-1]
+    return node
 
 
 def render_value(key: str, value: Any) -> list[str]:
