@@ -1,6 +1,7 @@
 """Task operations shared by the CLI, the slash commands and the hooks."""
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from datetime import datetime, timezone
@@ -183,10 +184,26 @@ def create(
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
             raise TaskmintError(f"{project.rel(path)} already exists; run `taskmint doctor`")
-        atomic.write_atomic(path, frontmatter.new_text(fields, _DEFAULT_BODY).encode("utf-8"))
         txn.state.mappings[task_id] = external
-        txn.save_mapping()
+        try:
+            atomic.write_atomic(path, frontmatter.new_text(fields, _DEFAULT_BODY).encode("utf-8"))
+            txn.save_mapping()
+        except BaseException:
+            _undo_unmapped(project, path, task_id)
+            raise
     return info(project, path, fields)
+
+
+def _undo_unmapped(project: Project, path: Path, task_id: str) -> None:
+    """A create that reports failure (a full disk, say) leaves no task behind unless its
+    mapping entry already reached the disk: a retry would otherwise make a second task.
+    The numbers stay issued, which leaves a gap, never a reuse."""
+    try:
+        mapped = task_id in json.loads(project.mapping_path.read_bytes())["mappings"]
+    except (OSError, ValueError, KeyError, TypeError):
+        mapped = False
+    if not mapped:
+        path.unlink(missing_ok=True)
 
 
 def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:

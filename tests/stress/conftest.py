@@ -2,8 +2,6 @@
 initialised the way a user would."""
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -11,20 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-FULL = os.environ.get("TASKMINT_STRESS", "").lower() == "full"
-
-
-def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
-
-
-def init_project(root: Path, *, tools: bool = True) -> None:
-    from taskmint import service
-    from taskmint.project import find_project
-
-    service.init(find_project(str(root)), "PROJ" if tools else None, "ENG" if tools else None, tools, tools, False)
+from projects import git, init_project  # noqa: E402
 
 
 @pytest.fixture

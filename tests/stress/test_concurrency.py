@@ -19,7 +19,7 @@ import pytest
 
 import hookrun
 import invariants
-from conftest import FULL
+from projects import FULL
 
 HERE = Path(__file__).resolve().parent
 WORKERS = 16

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FULL, init_project
+from projects import FULL, init_project
 
 HERE = Path(__file__).resolve().parent
 SCALE = 10 if FULL else 1
