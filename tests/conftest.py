@@ -1,7 +1,8 @@
 """Shared fixtures for the whole suite.
 
-``project``: a fresh project in ``tmp_path / "proj"`` (not a git repository), initialised
-with all four PM tools (Jira PROJ, Linear ENG, GitHub, Azure DevOps).
+``project``: a fresh project (a taskmint.project.Project) in ``tmp_path / "proj"``, not a
+git repository, initialised with all four PM tools (Jira PROJ, Linear ENG, GitHub, Azure
+DevOps); ``ALL_TOOLS`` are the matching `taskmint init` options.
 ``taskmint``: ``taskmint(*args, root=..., input=None, env=None)`` runs the real CLI
 (``python -m taskmint.main``) in a subprocess and returns the CompletedProcess (text).
 Hypothesis: the default profile keeps examples modest; TASKMINT_HYPOTHESIS=full runs more.
@@ -50,10 +51,12 @@ def taskmint() -> Callable[..., subprocess.CompletedProcess[str]]:
 
 @pytest.fixture
 def project(tmp_path: Path):
-    from taskmint import main
+    """What `taskmint init --jira PROJ --linear ENG --github --azure-devops` does, in-process."""
+    from taskmint import service
     from taskmint.project import find_project
 
     root = tmp_path / "proj"
     root.mkdir()
-    assert main.main(["--root", str(root), "init", *ALL_TOOLS]) == 0
-    return find_project(str(root))
+    found = find_project(str(root))
+    service.init(found, jira="PROJ", linear="ENG", github=True, azure_devops=True, force=False)
+    return found

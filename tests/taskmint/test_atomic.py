@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from taskmint import atomic
+
+
+def mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def listing(directory):
+    return sorted(p.name for p in directory.iterdir())
+
+
+@pytest.mark.parametrize("perms", [0o644, 0o600, 0o664, 0o755])
+def test_mode_of_the_replaced_file_is_kept(tmp_path, perms):
+    path = tmp_path / "f.json"
+    path.write_bytes(b"old")
+    os.chmod(path, perms)
+    atomic.write_atomic(path, b"new", backup=tmp_path / "f.json.bak")
+    assert path.read_bytes() == b"new"
+    assert mode(path) == perms  # mkstemp's 0600 must not leak into the file
+    assert listing(tmp_path) == ["f.json", "f.json.bak"]
+
+
+@pytest.mark.parametrize("umask, expected", [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+def test_a_new_file_gets_the_umask_default_not_0600(tmp_path, umask, expected):
+    path = tmp_path / "new.md"
+    code = "import sys; from pathlib import Path; from taskmint import atomic\n" \
+           "atomic.write_atomic(Path(sys.argv[1]), b'data')"
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True, umask=umask, timeout=60)
+    assert path.read_bytes() == b"data"
+    assert mode(path) == expected
+
+
+def test_backup_holds_the_previous_version(tmp_path):
+    path, bak = tmp_path / "c.json", tmp_path / "c.json.bak"
+    atomic.write_atomic(path, b"v1", backup=bak)
+    assert not bak.exists()  # nothing to back up yet
+    atomic.write_atomic(path, b"v2", backup=bak)
+    assert (path.read_bytes(), bak.read_bytes()) == (b"v2", b"v1")
+    inode_v2 = os.stat(path).st_ino
+    atomic.write_atomic(path, b"v3", backup=bak)
+    assert (path.read_bytes(), bak.read_bytes()) == (b"v3", b"v2")
+    assert os.stat(bak).st_ino == inode_v2  # a hard link to the old file, not a copy
+    assert listing(tmp_path) == ["c.json", "c.json.bak"]
+
+
+def enospc(*args, **kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("where", ["fsync", "write", "replace", "link", "interrupt"])
+def test_a_failed_write_leaves_the_original_and_no_temp_files(tmp_path, monkeypatch, where):
+    path, bak = tmp_path / "m.json", tmp_path / "m.json.bak"
+    path.write_bytes(b"current")
+    bak.write_bytes(b"previous")
+    os.chmod(path, 0o644)
+    if where == "fsync":
+        monkeypatch.setattr(atomic.os, "fsync", enospc)
+    elif where == "write":
+        real_fdopen = os.fdopen
+
+        class FullDisk:
+            def __init__(self, fd, *a, **k):
+                self.f = real_fdopen(fd, *a, **k)
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                self.f.close()
+
+            def write(self, data):
+                self.f.write(data[: len(data) // 2])  # part of it reached the temp file
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(atomic.os, "fdopen", FullDisk)
+    elif where == "replace":
+        real_replace = os.replace
+
+        def replace(src, dst):
+            if str(dst) == str(path):
+                enospc()
+            real_replace(src, dst)
+
+        monkeypatch.setattr(atomic.os, "replace", replace)
+    elif where == "link":
+        monkeypatch.setattr(atomic.os, "link", enospc)
+    else:
+        def interrupt(fd):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(atomic.os, "fsync", interrupt)
+
+    with pytest.raises((OSError, KeyboardInterrupt)):
+        atomic.write_atomic(path, b"replacement data", backup=bak)
+    assert path.read_bytes() == b"current"
+    assert mode(path) == 0o644
+    assert bak.read_bytes() in (b"previous", b"current")  # never the new data, never missing
+    assert listing(tmp_path) == ["m.json", "m.json.bak"]  # no .tmp left behind
+
+
+def test_move_no_clobber(tmp_path):
+    src_dir, dst_dir = tmp_path / "backlog", tmp_path / "completed"
+    src_dir.mkdir()
+    dst_dir.mkdir()
+    src = src_dir / "TASK-A3F8-x.md"
+    src.write_text("task")
+    atomic.move_no_clobber(src, dst_dir / src.name)
+    assert not src.exists() and (dst_dir / src.name).read_text() == "task"
+
+    other = src_dir / "TASK-A3F8-x.md"
+    other.write_text("another")
+    with pytest.raises(FileExistsError):
+        atomic.move_no_clobber(other, dst_dir / other.name)
+    assert other.read_text() == "another" and (dst_dir / other.name).read_text() == "task"
+
+    (dst_dir / "dangling.md").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(FileExistsError):
+        atomic.move_no_clobber(other, dst_dir / "dangling.md")
+    assert other.read_text() == "another"

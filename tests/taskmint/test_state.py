@@ -1,0 +1,273 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from taskmint import schemas, service, state
+from taskmint.errors import StateError
+from taskmint.transaction import transaction
+
+
+def bak(path):
+    return path.with_name(path.name + ".bak")
+
+
+def write_json(path, data):
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def counters_doc(counters, version="2.0"):
+    return {"version": version, "updated": "2025-01-08T10:00:00Z", "counters": counters}
+
+
+def mapping_doc(mappings, version="2.0"):
+    return {"version": version, "updated": "2025-01-08T10:00:00Z", "mappings": mappings}
+
+
+def snapshot(project):
+    """Every file under .claude/ and tasks/ with its bytes."""
+    return {p.relative_to(project.root).as_posix(): p.read_bytes()
+            for base in (project.root / ".claude", project.tasks_dir) for p in sorted(base.rglob("*")) if p.is_file()}
+
+
+def load_locked(project):
+    with transaction(project) as txn:
+        return txn.state
+
+
+def test_fresh_project_state(project):
+    loaded = state.load(project)
+    assert loaded.mappings == {} and loaded.repaired == []
+    assert loaded.counters == {"jira": {}, "linear": {}, "github": 0, "azure_devops": 0}
+    for path, schema in ((project.counters_path, "counters"), (project.mapping_path, "mapping")):
+        data = json.loads(path.read_text())
+        assert data["version"] == "2.0" and schemas.problem(schema, data) is None
+
+
+def test_save_then_load_round_trip(project):
+    counters = {"jira": {"PROJ": 3}, "linear": {"ENG": 2}, "github": 5, "azure_devops": 1}
+    mappings = {"TASK-A3F8": {"jira": "PROJ-3", "github": "#5"}}
+    state.save_counters(project, counters)
+    state.save_mapping(project, mappings)
+    loaded = state.load(project)
+    assert (loaded.counters, loaded.mappings, loaded.repaired) == (counters, mappings, [])
+    # the previous versions went to .bak
+    assert json.loads(bak(project.counters_path).read_text())["counters"]["github"] == 0
+    assert json.loads(bak(project.mapping_path).read_text())["mappings"] == {}
+    assert state.mapping_max(mappings) == {"jira": {"PROJ": 3}, "linear": {}, "github": 5, "azure_devops": 0}
+
+
+@pytest.mark.parametrize("damage", [
+    b"{not json", b"", b"\xff\xfe garbage", b"[]", b'{"version": 2}', b'{"version": "two"}',
+    json.dumps(counters_doc({"jira": {}, "linear": {}, "azure_devops": 0})).encode(),  # no github
+    json.dumps(counters_doc({"jira": {}, "linear": {}, "github": -1, "azure_devops": 0})).encode(),
+    json.dumps(counters_doc({"jira": {"proj": 1}, "linear": {}, "github": 0, "azure_devops": 0})).encode(),
+    json.dumps(counters_doc({"jira": {}, "linear": {}, "github": "7", "azure_devops": 0})).encode(),
+    "dir",
+])
+def test_counters_recovered_from_bak_and_raised_to_every_number_in_use(project, capsys, damage):
+    for title in ("one", "two", "three"):
+        service.create(project, title)
+    # the backup is older than what was issued: only one number of each
+    write_json(bak(project.counters_path), counters_doc({"jira": {"PROJ": 1}, "linear": {"ENG": 1}, "github": 1,
+                                                        "azure_devops": 1}))
+    # a task file that the mapping does not know, carrying a higher GitHub number
+    (project.tasks_dir / "backlog" / "TASK-C0DE-hand-made.md").write_text(
+        '---\nid: TASK-C0DE\ntitle: hand made\nstatus: backlog\nexternal_ids:\n  github: "#7"\n---\n')
+    if damage == "dir":
+        project.counters_path.unlink()
+        project.counters_path.mkdir()
+    else:
+        project.counters_path.write_bytes(damage)
+    capsys.readouterr()
+
+    if damage == "dir":
+        before = snapshot(project)
+        with pytest.raises(OSError):  # a directory cannot be replaced by the repaired file
+            load_locked(project)
+        assert snapshot(project) == before and project.counters_path.is_dir()
+        return
+    loaded = load_locked(project)
+    err = capsys.readouterr().err
+    assert "taskmint: warning: .claude/state/external_id_counters.json is unusable" in err
+    assert "recovered it from .claude/state/external_id_counters.json.bak" in err
+    assert loaded.counters == {"jira": {"PROJ": 3}, "linear": {"ENG": 3}, "github": 7, "azure_devops": 3}
+    # persisted at once, and the next task gets the next numbers
+    assert json.loads(project.counters_path.read_text())["counters"] == loaded.counters
+    created = service.create(project, "four")
+    assert created["external_ids"] == {"jira": "PROJ-4", "linear": "ENG-4", "github": "#8", "azure_devops": "4"}
+
+
+def test_mapping_recovered_from_bak(project, capsys):
+    first = service.create(project, "one")
+    second = service.create(project, "two")
+    project.mapping_path.write_text("{truncated", encoding="utf-8")
+    loaded = load_locked(project)
+    assert "external_id_mapping.json is unusable" in capsys.readouterr().err
+    assert list(loaded.mappings) == [first["id"]]  # the .bak is one write behind
+    # the counters never go below what the task files carry
+    assert loaded.counters["github"] == 2 and loaded.counters["jira"] == {"PROJ": 2}
+    assert service.show(project, "#2")["id"] == second["id"]  # found through its frontmatter
+
+
+@pytest.mark.parametrize("version", ["3.0", "2.1", "10.0"])
+@pytest.mark.parametrize("which", ["counters", "mapping"])
+def test_newer_version_is_refused_and_left_byte_identical(project, version, which):
+    service.create(project, "one")
+    path = project.counters_path if which == "counters" else project.mapping_path
+    data = json.loads(path.read_text())
+    data["version"] = version
+    data["from_the_future"] = True
+    path.write_text(json.dumps(data), encoding="utf-8")
+    before = snapshot(project)
+    with pytest.raises(StateError, match=rf"has version {version}, newer than .*upgrade taskmint"):
+        load_locked(project)
+    with pytest.raises(StateError):
+        service.create(project, "two")
+    assert snapshot(project) == before  # not "recovered" from the older .bak
+
+
+def test_newer_backup_is_refused_too(project):
+    project.counters_path.write_text("{broken", encoding="utf-8")
+    write_json(bak(project.counters_path), counters_doc(external_ids_zero(), version="3.0"))
+    before = snapshot(project)
+    with pytest.raises(StateError, match="newer"):
+        load_locked(project)
+    assert snapshot(project) == before
+
+
+def external_ids_zero():
+    return {"jira": {}, "linear": {}, "github": 0, "azure_devops": 0}
+
+
+@pytest.mark.parametrize("which", ["counters", "mapping"])
+def test_both_copies_bad_is_refused_with_a_clear_error_and_nothing_written(project, which):
+    service.create(project, "one")
+    path = project.counters_path if which == "counters" else project.mapping_path
+    path.write_text("{broken", encoding="utf-8")
+    bak(path).write_text('{"version": "2.0"}', encoding="utf-8")
+    before = snapshot(project)
+    with pytest.raises(StateError) as info:
+        load_locked(project)
+    message = str(info.value)
+    rel = project.rel(path)
+    assert f"{rel} is unusable (not valid JSON" in message
+    assert f"{rel}.bak is unusable too (schema violation" in message
+    assert "taskmint doctor --fix" in message and "\n" not in message
+    with pytest.raises(StateError):
+        service.create(project, "two")
+    assert snapshot(project) == before
+
+
+def test_corrupt_without_any_backup_is_refused_not_reset(project):
+    service.create(project, "one")
+    bak(project.counters_path).unlink()
+    project.counters_path.write_text("{broken", encoding="utf-8")
+    before = snapshot(project)
+    with pytest.raises(StateError, match="there is no backup"):
+        load_locked(project)
+    assert snapshot(project) == before
+
+
+def test_missing_files(project, capsys):
+    # both missing: a fresh start
+    for p in (project.counters_path, project.mapping_path, bak(project.counters_path), bak(project.mapping_path)):
+        p.unlink(missing_ok=True)
+    assert state.load(project).counters == external_ids_zero()
+    service.create(project, "one")
+    # the mapping missing while counters exist
+    project.mapping_path.unlink()
+    bak(project.mapping_path).unlink(missing_ok=True)
+    before = snapshot(project)
+    with pytest.raises(StateError, match="external_id_mapping.json is missing while the counters exist"):
+        load_locked(project)
+    assert snapshot(project) == before
+
+
+def test_missing_main_file_with_a_good_backup_is_recovered(project, capsys):
+    service.create(project, "one")
+    service.create(project, "two")
+    project.counters_path.unlink()
+    loaded = load_locked(project)
+    assert "it is missing); recovered it from" in capsys.readouterr().err
+    assert loaded.counters["github"] == 2  # raised above the one-write-old .bak from the mapping
+
+
+def test_missing_counters_never_reissue_numbers_in_use(project):
+    service.create(project, "one")
+    service.create(project, "two")
+    for p in (project.counters_path, bak(project.counters_path)):
+        p.unlink()
+    try:
+        loaded = load_locked(project)
+    except StateError as e:
+        assert "doctor --fix" in str(e)  # refusing is fine; restarting at 1 is not
+    else:
+        assert loaded.counters["github"] >= 2 and loaded.counters["jira"]["PROJ"] >= 2
+
+
+GUARDKIT_MAPPING = {
+    "version": "1.0",
+    "updated": "2025-01-08T10:00:00Z",
+    "mappings": {
+        "TASK-0001": {"jira": "PROJ-1", "github": "234"},
+        "TASK-0002": {"jira": "PROJ-2", "azure_devops": "1", "linear": "ENG-3"},
+    },
+}
+GUARDKIT_COUNTERS = {
+    "version": "1.0",
+    "updated": "2025-01-08T10:00:00Z",
+    "counters": {"jira": {"PROJ": 2}, "azure_devops": 1, "linear": {}, "github": 1},
+}
+
+
+def test_guardkit_v1_files_load_migrate_and_never_reissue(project, capsys):
+    write_json(project.mapping_path, GUARDKIT_MAPPING)
+    write_json(project.counters_path, GUARDKIT_COUNTERS)
+    loaded = load_locked(project)
+    err = capsys.readouterr().err
+    assert "external_id_mapping.json is in the v1.0 format; migrated it to 2.0" in err
+    assert "external_id_counters.json is in the v1.0 format" in err
+    assert loaded.mappings == {
+        "TASK-0001": {"jira": "PROJ-1", "github": "#234"},
+        "TASK-0002": {"jira": "PROJ-2", "azure_devops": "1", "linear": "ENG-3"},
+    }
+    assert loaded.counters == {"jira": {"PROJ": 2}, "linear": {"ENG": 3}, "github": 234, "azure_devops": 1}
+    # written back as 2.0 at once
+    for path, schema in ((project.counters_path, "counters"), (project.mapping_path, "mapping")):
+        data = json.loads(path.read_text())
+        assert data["version"] == "2.0" and schemas.problem(schema, data) is None
+    created = service.create(project, "after the migration")
+    assert created["external_ids"] == {"jira": "PROJ-3", "linear": "ENG-4", "github": "#235", "azure_devops": "2"}
+    # the second load is plain 2.0: no warning, no repair
+    capsys.readouterr()
+    assert state.load(project).repaired == []
+    assert capsys.readouterr().err == ""
+
+
+def test_v1_mapping_with_a_non_object_entry_falls_back_to_bak(project, capsys):
+    service.create(project, "one")
+    broken = dict(GUARDKIT_MAPPING, mappings={"TASK-0001": "PROJ-1"})
+    write_json(project.mapping_path, broken)
+    loaded = load_locked(project)
+    assert "is not an object" in capsys.readouterr().err
+    assert len(loaded.mappings) == 0  # the .bak (one write behind) has no entries yet
+
+
+@pytest.mark.parametrize("data, problem", [
+    (counters_doc({"jira": {}, "linear": {}, "azure_devops": 0}), "'github' is a required property"),
+    (counters_doc({"jira": {}, "linear": {}, "github": 0}), "'azure_devops'"),
+    ({"version": "2.0", "counters": external_ids_zero()}, "'updated'"),
+    (counters_doc(dict(external_ids_zero(), trello=1)), "trello"),
+])
+def test_counters_schema_requires_what_the_code_needs(data, problem):
+    assert problem in schemas.problem("counters", data)
+
+
+@pytest.mark.parametrize("entry, problem", [
+    ({"github": "234"}, "github"), ({"jira": "proj-1"}, "jira"), ({"azure_devops": 12}, "azure_devops"),
+    ({"trello": "1"}, "trello"), ("PROJ-1", "object"),
+])
+def test_mapping_schema_rejects_malformed_entries(entry, problem):
+    assert problem in schemas.problem("mapping", mapping_doc({"TASK-A3F8": entry}))
