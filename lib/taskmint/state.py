@@ -152,14 +152,19 @@ def load(project: Project) -> State:
         state.mappings = mapping["mappings"]
     if counters is not None:
         state.counters = counters["counters"]
-    if state.repaired:
+    if state.repaired or counters is None:
         # Never hand out a number the recovered copy does not know about: raise every
-        # counter to the highest number in use in the mapping and in the task files.
+        # counter to the highest number in use in the mapping and in the task files. A
+        # missing counters file (lost, or a fresh clone that never had .claude/state) is
+        # no licence to start again at 1 below tasks that already carry numbers.
         from taskmint import tasks
 
         refs = [r for ext in state.mappings.values() for r in external_ids.refs_in(ext)]
         refs += [r for _, meta in tasks.iter_frontmatter(project) for r in external_ids.refs_in(meta.get("external_ids"))]
-        external_ids.raise_to(state.counters, refs)
+        if external_ids.raise_to(state.counters, refs) and counters is None:
+            rel = project.rel(project.counters_path)
+            warn(f"{rel} is missing; rebuilt it from the numbers the task files carry")
+            state.repaired.append(rel)
     return state
 
 
