@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from datetime import datetime, timezone
@@ -51,11 +52,11 @@ def check_priority(priority: str) -> str:
 
 def info(project: Project, path: Path, meta: dict[str, Any]) -> dict[str, Any]:
     """What taskmint reports about a task, in every front end."""
-    result: dict[str, Any] = {
-        "id": meta.get("id"),
+    result: dict[str, Any] = {  # as_text: a hand-written `id: 2025-01-08` is a date, not JSON
+        "id": frontmatter.as_text(meta.get("id")),
         "title": frontmatter.as_text(meta.get("title")),
         "path": project.rel(path),
-        "status": meta.get("status"),
+        "status": frontmatter.as_text(meta.get("status")),
         "external_ids": {t: str(v) for t, v in (meta.get("external_ids") or {}).items() if v is not None}
         if isinstance(meta.get("external_ids"), dict) else {},
     }
@@ -94,11 +95,17 @@ def resolve(project: Project, txn: Txn, ref: str) -> tasks.TaskFile:
     if not ref:
         raise UsageError("no task ID given; pass an internal ID like TASK-A3F2 or an external one like PROJ-12")
     by_name = tasks.ids_by_filename(project)
-    if ref.upper().startswith("TASK-"):
-        task_id = ref.upper()
-    else:
-        task_id = _external_to_internal(project, txn, ref)
+    internal = ref.upper().startswith("TASK-")
+    task_id = ref.upper() if internal else _external_to_internal(project, txn, ref)
     paths = _files_with_id(project, task_id, by_name)
+    if not paths and internal and external_ids.candidates(ref):
+        # TASK-12 can be an external ID too: TASK is a valid Jira or Linear key.
+        try:
+            task_id = _external_to_internal(project, txn, ref)
+        except TaskmintError:
+            pass  # report the internal ID as unknown
+        else:
+            paths = _files_with_id(project, task_id, by_name)
     if not paths:
         raise TaskmintError(f"no task file has ID {task_id}; run `taskmint list` to see the IDs in use")
     if len(paths) > 1:
@@ -221,16 +228,17 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
         if already and task.path.parent == target_dir:
             return info(project, task.path, task.meta), True
         path = task.path
+        target = target_dir / path.name
+        project.check_inside(target)
+        # Checked before the rewrite: a refusal must not leave a "completed" task in backlog/.
+        # Under the lock no taskmint process can create it meanwhile.
+        if os.path.lexists(target):
+            raise TaskmintError(f"{project.rel(target)} already exists; run `taskmint doctor`")
         if not already:
             frontmatter.set_keys(task.doc, {"status": "completed", "completed": when, "updated": when})
             atomic.write_atomic(path, task.doc.render().encode("utf-8"))
-        target = target_dir / path.name
-        project.check_inside(target)
         target_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            atomic.move_no_clobber(path, target)
-        except FileExistsError:
-            raise TaskmintError(f"{project.rel(target)} already exists; run `taskmint doctor`") from None
+        atomic.move_no_clobber(path, target)
         meta = tasks.read(project, target).meta
         _sync_mapping(txn, meta)
         return info(project, target, meta), already

@@ -42,9 +42,21 @@ def ids_by_filename(project: Project) -> dict[str, list[Path]]:
     found: dict[str, list[Path]] = {}
     for path in walk(project.tasks_dir):
         task_id = ids.id_from_filename(path.name)
+        if task_id is None:
+            # TASK-a3f8-x.md or notes.md (written by hand or another tool): only the
+            # frontmatter says which ID the file holds, and create must not issue it again.
+            task_id = _id_inside(project, path)
         if task_id:
             found.setdefault(task_id.upper(), []).append(path)
     return found
+
+
+def _id_inside(project: Project, path: Path) -> str | None:
+    try:
+        value = read(project, path).meta.get("id")
+    except TaskmintError:
+        return None
+    return value if ids.is_valid_id(value) else None
 
 
 def read(project: Project, path: Path) -> TaskFile:
