@@ -1,8 +1,10 @@
 """Many OS processes on one repository and its second worktree at once: library workers,
-real CLI subprocesses and (once the plugin ships it) the PostToolUse hook. Afterwards every
+real CLI subprocesses and the plugin's PostToolUse hook. Afterwards every
 ID and number is unique, every create is on disk and in the mapping, and the counters
 equal the highest number issued.
 
+Workers 0 and 3 send every third operation through the CLI; workers 1 and 7 every third
+create through the PostToolUse hook (an agent's Write of a task file without an ID).
 Default: 16 processes x 100 operations. TASKMINT_STRESS=full: 16 x 400.
 """
 from __future__ import annotations
@@ -69,6 +71,7 @@ def test_many_processes_two_worktrees(tmp_path: Path, repo_with_worktree: tuple[
         by_op[(r["op"], r.get("via", ""))] += 1
     print(f"\n{len(records) - WORKERS} operations: {dict(by_op)}")
     assert by_op[("create", "cli")] > 0 and by_op[("create", "lib")] > 0
+    assert by_op[("create", "hook")] > 0 or not hook
     assert {r["root"] for r in creates} == {str(main), str(second)}
 
     snaps = [invariants.snapshot(main), invariants.snapshot(second)]

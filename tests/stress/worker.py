@@ -36,6 +36,8 @@ class Worker:
         self.out = results.open("a", encoding="utf-8")
         self.rng = random.Random(seed)
         self.channel = channel
+        self.seed = seed
+        self.hook_data = hookrun.plugin_data(results.parent / f"plugin-data-{seed}") if channel == "hook" else None
         self.peers = peers
         self.mine: list[dict] = []
         self.n = 0
@@ -77,7 +79,8 @@ class Worker:
             args += ["--parent", parent] if parent else []
             task = self.cli(*args)
         elif via == "hook" and self.n % 3 == 0:
-            task = hookrun.create_via_hook(self.project, title, tags)
+            task = hookrun.create_via_hook(self.project, title, tags, self.hook_data, f"agent-{self.seed}-{self.n}")
+            parent = None
         else:
             via = "lib"
             task = service.create(self.project, title, tags=tags, prefix=None if parent else prefix, parent=parent)
