@@ -107,6 +107,8 @@ def resolve(project: Project, txn: Txn, ref: str) -> tasks.TaskFile:
         else:
             paths = _files_with_id(project, task_id, by_name)
     if not paths:
+        for path in by_name.get(task_id, []):
+            tasks.read(project, path)  # named after the ID but unreadable: say why, not "no such task"
         raise TaskmintError(f"no task file has ID {task_id}; run `taskmint list` to see the IDs in use")
     if len(paths) > 1:
         listed = ", ".join(project.rel(p) for p in paths)
