@@ -16,6 +16,10 @@ COMMANDS = {
     "complete": "complete",
     "show": "show",
     "list": "list_tasks",
+    "doctor": "doctor",
+    "migrate": "migrate",
+    "install-merge-driver": "install_merge_driver",
+    "merge-driver": "merge_driver",
 }
 
 

@@ -27,7 +27,7 @@ class State:
     repaired: list[str] = field(default_factory=list)
 
 
-class _Unusable(Exception):
+class Unusable(Exception):
     pass
 
 
@@ -37,12 +37,20 @@ def warn(message: str) -> None:
 
 def _version(data: object) -> tuple[int, int]:
     if not isinstance(data, dict) or not isinstance(data.get("version"), str):
-        raise _Unusable("no version field")
+        raise Unusable("no version field")
     try:
         major, minor = (int(p) for p in data["version"].split("."))
     except ValueError:
-        raise _Unusable(f"unreadable version {data['version']!r}") from None
+        raise Unusable(f"unreadable version {data['version']!r}") from None
     return major, minor
+
+
+def is_newer(data: object) -> bool:
+    """Whether ``data`` carries a version newer than this taskmint knows (never overwrite it)."""
+    try:
+        return _version(data) > _KNOWN
+    except Unusable:
+        return False
 
 
 def _migrate_v1(kind: str, data: dict) -> dict:
@@ -51,12 +59,12 @@ def _migrate_v1(kind: str, data: dict) -> dict:
     one number is skipped, never reused)."""
     payload = data.get(kind)
     if not isinstance(payload, dict):
-        raise _Unusable(f"v1.0 file without a {kind!r} object")
+        raise Unusable(f"v1.0 file without a {kind!r} object")
     if kind == "mappings":
         migrated: dict[str, dict[str, str]] = {}
         for internal_id, ext in payload.items():
             if not isinstance(ext, dict):
-                raise _Unusable(f"v1.0 mapping for {internal_id!r} is not an object")
+                raise Unusable(f"v1.0 mapping for {internal_id!r} is not an object")
             migrated[internal_id] = {r.tool: r.text() for r in external_ids.refs_in(ext)}
         return {"version": VERSION, "updated": data.get("updated") or yamltext.now(), "mappings": migrated}
     counters = external_ids.empty_counters()
@@ -71,7 +79,7 @@ def _migrate_v1(kind: str, data: dict) -> dict:
     return {"version": VERSION, "updated": data.get("updated") or yamltext.now(), "counters": counters}
 
 
-def _read(path: Path, kind: str, schema: str, rel: str) -> tuple[dict, bool] | None:
+def _read(path: Path, kind: str, rel: str) -> tuple[dict, bool] | None:
     """(validated current-version content, whether it was migrated) of ``path``; None
     when it does not exist."""
     try:
@@ -79,13 +87,21 @@ def _read(path: Path, kind: str, schema: str, rel: str) -> tuple[dict, bool] | N
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        raise _Unusable("it is a directory") from None
+        raise Unusable("it is a directory") from None
     except OSError as e:
         raise StateError(f"cannot read {rel}: {e.strerror}; check its permissions") from None
+    return parse(raw, kind, rel)
+
+
+def parse(raw: bytes, kind: str, rel: str) -> tuple[dict, bool]:
+    """(validated current-version content, whether it was migrated from v1.0) of the bytes
+    of a state file of ``kind`` ("mappings" or "counters"); Unusable when they cannot be
+    used, StateError when a newer taskmint wrote them."""
+    schema = "mapping" if kind == "mappings" else "counters"
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
-        raise _Unusable(f"not valid JSON: {e}") from None
+        raise Unusable(f"not valid JSON: {e}") from None
     version = _version(data)
     if version > _KNOWN:
         raise StateError(
@@ -97,15 +113,15 @@ def _read(path: Path, kind: str, schema: str, rel: str) -> tuple[dict, bool] | N
         data = _migrate_v1(kind, data)
     problem = schemas.problem(schema, data)
     if problem:
-        raise _Unusable(f"schema violation {problem}")
+        raise Unusable(f"schema violation {problem}")
     return data, migrated
 
 
-def _load_one(project: Project, path: Path, kind: str, schema: str, state: State) -> dict | None:
+def _load_one(project: Project, path: Path, kind: str, state: State) -> dict | None:
     rel = project.rel(path)
     backup = path.with_name(path.name + ".bak")
     try:
-        found = _read(path, kind, schema, rel)
+        found = _read(path, kind, rel)
         if found is not None:
             data, migrated = found
             if migrated:
@@ -113,11 +129,11 @@ def _load_one(project: Project, path: Path, kind: str, schema: str, state: State
                 state.repaired.append(rel)
             return data
         reason = "it is missing"
-    except _Unusable as e:
+    except Unusable as e:
         reason = str(e)
     try:
-        found = _read(backup, kind, schema, rel + ".bak")
-    except _Unusable as e:
+        found = _read(backup, kind, rel + ".bak")
+    except Unusable as e:
         found, bak_reason = None, str(e)
     else:
         bak_reason = "there is no backup"
@@ -136,8 +152,8 @@ def _load_one(project: Project, path: Path, kind: str, schema: str, state: State
 def load(project: Project) -> State:
     """Read both state files, recovering from .bak where needed (caller holds the lock)."""
     state = State()
-    mapping = _load_one(project, project.mapping_path, "mappings", "mapping", state)
-    counters = _load_one(project, project.counters_path, "counters", "counters", state)
+    mapping = _load_one(project, project.mapping_path, "mappings", state)
+    counters = _load_one(project, project.counters_path, "counters", state)
     if mapping is None and counters is not None:
         raise StateError(
             f"{project.rel(project.mapping_path)} is missing while the counters exist; "
@@ -168,20 +184,20 @@ def load(project: Project) -> State:
     return state
 
 
-def _dump(data: dict) -> bytes:
+def dump(data: dict) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def save_counters(project: Project, counters: dict) -> None:
     project.check_inside(project.counters_path)
     data = {"version": VERSION, "updated": yamltext.now(), "counters": counters}
-    atomic.write_atomic(project.counters_path, _dump(data), backup=project.counters_path.with_name(project.counters_path.name + ".bak"))
+    atomic.write_atomic(project.counters_path, dump(data), backup=project.counters_path.with_name(project.counters_path.name + ".bak"))
 
 
 def save_mapping(project: Project, mappings: dict) -> None:
     project.check_inside(project.mapping_path)
     data = {"version": VERSION, "updated": yamltext.now(), "mappings": mappings}
-    atomic.write_atomic(project.mapping_path, _dump(data), backup=project.mapping_path.with_name(project.mapping_path.name + ".bak"))
+    atomic.write_atomic(project.mapping_path, dump(data), backup=project.mapping_path.with_name(project.mapping_path.name + ".bak"))
 
 
 def mapping_max(mappings: dict) -> dict:
@@ -209,16 +225,20 @@ def load_registry(project: Project) -> Registry:
     for candidate in (path, path.with_name(path.name + ".bak")):
         try:
             data = json.loads(candidate.read_bytes().decode("utf-8"))
-            if _version(data) > _KNOWN:
+            if is_newer(data):
                 raise StateError(f"{candidate} is from a newer taskmint; upgrade taskmint. It was left untouched")
             if schemas.problem("registry", data) is None:
                 return Registry(counters=data["counters"], ids={i.upper() for i in data["ids"]})
         except FileNotFoundError:
-            return Registry()
-        except (OSError, ValueError, _Unusable):
+            continue
+        except (OSError, ValueError, Unusable):
             pass
-        warn(f"worktree registry {candidate} is unusable; relying on this worktree's state")
-    return Registry()
+        warn(f"worktree registry {candidate} is unusable; rebuilding it from every worktree's state")
+    # Starting from zero would let this worktree reissue another worktree's numbers: rebuild
+    # the high-water mark from the state files of every worktree instead.
+    from taskmint import worktrees
+
+    return worktrees.high_water(project)
 
 
 def save_registry(project: Project, registry: Registry) -> None:
@@ -227,4 +247,4 @@ def save_registry(project: Project, registry: Registry) -> None:
         return
     data = {"version": VERSION, "updated": yamltext.now(), "counters": registry.counters, "ids": sorted(registry.ids)}
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_atomic(path, _dump(data), backup=path.with_name(path.name + ".bak"))
+    atomic.write_atomic(path, dump(data), backup=path.with_name(path.name + ".bak"))

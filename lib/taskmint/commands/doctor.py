@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import argparse
+
+from taskmint import doctor, output
+from taskmint.project import Project
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("doctor", help="check task files against the state; --fix repairs what is safe")
+    p.add_argument("--fix", action="store_true", help="repair under the lock: rebuild the mapping, raise counters, "
+                   "renumber later duplicates (never deletes a task file)")
+    p.add_argument("--quiet", action="store_true", help="print nothing when there is no problem")
+    p.add_argument("--json", action="store_true")
+
+
+def run(project: Project, args: argparse.Namespace) -> int:
+    result = doctor.run(project, args.fix)
+    if args.json:
+        output.emit_json({
+            "ok": not result.findings,
+            "tasks": result.tasks,
+            "fixed": result.fixed,
+            "problems": [vars(f) for f in result.findings],
+        })
+        return 1 if result.findings else 0
+    for line in result.fixed:
+        print(f"fixed: {line}")
+    for finding in result.findings:
+        print(finding.line())
+    if not result.findings:
+        if not args.quiet:
+            print(f"no problems ({result.tasks} task files)")
+    elif not args.fix and any(f.fixable for f in result.findings):
+        fixable = sum(f.fixable for f in result.findings)
+        print(f"{len(result.findings)} problems, {fixable} fixable: run `taskmint doctor --fix`")
+    else:
+        print(f"{len(result.findings)} problems left to fix by hand")
+    return 1 if result.findings else 0

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import argparse
+
+from taskmint import merge, output
+from taskmint.project import Project
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    sub.add_parser(
+        "install-merge-driver",
+        help="configure this clone's git to merge the state files with taskmint, and add a post-merge check",
+    ).add_argument("--json", action="store_true")
+
+
+def run(project: Project, args: argparse.Namespace) -> int:
+    done = merge.install(project)
+    if args.json:
+        output.emit_json({"done": done})
+    else:
+        for line in done:
+            print(line)
+    return 0

@@ -1,0 +1,561 @@
+"""`taskmint doctor`: check task files against the state, and repair what is safe.
+
+The task files' frontmatter is the truth; the mapping, the counters, the worktree registry and
+the folder a file sits in are derived from it. Repairs never delete a task file and never lower
+a counter: counters end at the maximum of every number found anywhere (frontmatter, mapping,
+counters, their .bak copies, the registry and the state of every other worktree).
+
+Doctor reads state without `state.load`, which refuses doubly-broken files: that refusal
+points users here, so this is the one place that must work when nothing else does.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from taskmint import atomic, config, external_ids, frontmatter, ids, lock, schemas, state, tasks, worktrees
+from taskmint.errors import StateError, TaskmintError
+from taskmint.external_ids import ExternalRef
+from taskmint.project import Project
+from taskmint.transaction import Txn
+
+# What the mapping schema accepts as a key: hash IDs and legacy ones like TASK-042-fix-login.
+_KEY_RE = re.compile(r"TASK-[A-Z0-9][A-Z0-9.-]*")
+PREVIOUS_IDS = "previous_ids"
+PREVIOUS_EXTERNAL = "previous_external_ids"
+
+
+@dataclass
+class Finding:
+    code: str
+    where: str
+    message: str
+    fixable: bool
+
+    def line(self) -> str:
+        return f"{self.code}: {self.where}: {self.message}"
+
+
+@dataclass(eq=False)
+class Task:
+    path: Path
+    doc: frontmatter.Document
+    meta: dict[str, Any]
+    id: str | None  # upper-cased; None when the file has none
+    refs: list[ExternalRef]
+    order: tuple  # earliest created first: the copy that keeps a duplicated ID or number
+
+
+@dataclass
+class StateFile:
+    path: Path
+    data: dict | None = None  # usable content, migrated to the current version
+    problem: str | None = None  # why it is unusable
+    migrated: bool = False
+    newer: bool = False
+
+    @property
+    def exists(self) -> bool:
+        return self.data is not None or self.problem is not None
+
+
+@dataclass
+class Exam:
+    findings: list[Finding] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    tools: dict[str, str] = field(default_factory=dict)
+    newer: bool = False
+    mapping: StateFile | None = None
+    counters: StateFile | None = None
+    mappings: dict[str, dict[str, str]] = field(default_factory=dict)  # the usable mapping (file or .bak)
+    unreadable_ids: set[str] = field(default_factory=set)  # IDs named by files that cannot be read
+    here: dict = field(default_factory=external_ids.empty_counters)  # every number in use in this worktree
+    floor: dict = field(default_factory=external_ids.empty_counters)  # ... and in every other one
+    registry: dict | None = None  # usable registry content
+    all_ids: set[str] = field(default_factory=set)
+    # the repairs: filled in by the checks, carried out by repair()
+    fills: dict[Task, dict[str, str]] = field(default_factory=dict)
+    missing_id: list[Task] = field(default_factory=list)
+    duplicate_ids: list[Task] = field(default_factory=list)
+    duplicate_refs: list[tuple[Task, ExternalRef]] = field(default_factory=list)
+    status_fill: dict[Task, str] = field(default_factory=dict)
+    moves: dict[Task, Path] = field(default_factory=dict)
+
+    def add(self, code: str, where: str, message: str, fixable: bool = True) -> None:
+        self.findings.append(Finding(code, where, message, fixable))
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _inspect(project: Project, path: Path, kind: str, exam: Exam) -> StateFile:
+    found = StateFile(path)
+    rel = project.rel(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return found
+    except OSError as e:
+        found.problem = e.strerror or str(e)
+        return found
+    try:
+        found.data, found.migrated = state.parse(raw, kind, rel)
+    except state.Unusable as e:
+        found.problem = str(e)
+    except StateError as e:
+        found.problem, found.newer = "written by a newer taskmint", True
+        exam.newer = True
+        exam.add("state-newer", rel, f"{e}; doctor changes nothing until then", fixable=False)
+    return found
+
+
+def _when(value: object) -> str:
+    text = frontmatter.as_text(value) if isinstance(value, (datetime, date, str)) else None
+    return text or "~"  # no date: sorts after every dated copy
+
+
+def _read_tasks(project: Project, exam: Exam) -> None:
+    for path in sorted(tasks.walk(project.tasks_dir)):
+        rel = project.rel(path)
+        try:
+            task = tasks.read(project, path)
+        except TaskmintError as e:
+            named = ids.id_from_filename(path.name)
+            if named:
+                exam.unreadable_ids.add(named.upper())
+            exam.add("unreadable", rel, f"{e}".removeprefix(f"{rel}: "), fixable=False)
+            continue
+        if task.doc is None:
+            exam.add("no-frontmatter", rel, "has no frontmatter (a --- block at the top); add one or move the file "
+                     "out of tasks/", fixable=False)
+            continue
+        meta = task.meta
+        raw_id = meta.get("id")
+        task_id = raw_id.strip().upper() if isinstance(raw_id, str) and raw_id.strip() else None
+        refs = external_ids.refs_in(meta.get("external_ids"))
+        exam.tasks.append(Task(path, task.doc, meta, task_id, refs, (_when(meta.get("created")), rel)))
+
+
+def _id_findings(project: Project, exam: Exam) -> None:
+    for task in exam.tasks:
+        rel = project.rel(task.path)
+        raw_id = task.meta.get("id")
+        if task.id is None and raw_id in (None, ""):
+            exam.missing_id.append(task)
+            exam.add("missing-id", rel, "has no id; --fix gives it a new ID, external IDs for the configured tools "
+                     "it lacks, and a file name that carries the ID")
+        elif task.id is None or not _KEY_RE.fullmatch(task.id):
+            exam.add("bad-id", rel, f"id {raw_id!r} is not a task ID (TASK-<HASH>); fix it by hand", fixable=False)
+        elif not ids.is_valid_id(task.id):
+            exam.add("legacy-id", rel, f"{task.id} is a legacy ID, not a taskmint hash ID; run `taskmint migrate`",
+                     fixable=False)
+        ext = task.meta.get("external_ids")
+        if ext is not None and not isinstance(ext, dict):
+            exam.add("bad-external-id", rel, "external_ids is not a mapping of tool: ID; fix it by hand", fixable=False)
+        for tool, value in (ext.items() if isinstance(ext, dict) else ()):
+            if tool in config.TOOLS and value not in (None, "") and not external_ids.refs_in({tool: value}):
+                exam.add("bad-external-id", rel, f"external_ids.{tool} {value!r} is not a {tool} ID; fix it by hand",
+                         fixable=False)
+
+
+def _groups(exam: Exam) -> dict[str, list[Task]]:
+    by_id: dict[str, list[Task]] = {}
+    for task in exam.tasks:
+        if task.id is not None and _KEY_RE.fullmatch(task.id):
+            by_id.setdefault(task.id, []).append(task)
+    for group in by_id.values():
+        group.sort(key=lambda t: t.order)
+    return by_id
+
+
+def _duplicate_findings(project: Project, exam: Exam, by_id: dict[str, list[Task]]) -> None:
+    for task_id, group in by_id.items():
+        if len(group) > 1 and ids.is_valid_id(task_id):
+            for later in group[1:]:
+                exam.duplicate_ids.append(later)
+                exam.add("duplicate-id", project.rel(later.path),
+                         f"ID {task_id} is also used by {project.rel(group[0].path)} (created earlier); --fix gives "
+                         f"this file a new ID and records {task_id} in {PREVIOUS_IDS}")
+    by_ref: dict[tuple[str, str, int], list[Task]] = {}
+    for task in exam.tasks:
+        for ref in _effective_refs(exam, task):
+            by_ref.setdefault((ref.tool, ref.key, ref.number), []).append(task)
+    for (tool, key, number), group in by_ref.items():
+        if len(group) > 1:
+            group.sort(key=lambda t: t.order)
+            ref = ExternalRef(tool, key, number)
+            for later in group[1:]:
+                exam.duplicate_refs.append((later, ref))
+                exam.add("duplicate-external-id", project.rel(later.path),
+                         f"{tool} {ref.text()} is also used by {project.rel(group[0].path)} (created earlier); --fix "
+                         f"gives this task a new {tool} number and records {tool}:{ref.text()} in {PREVIOUS_EXTERNAL}")
+
+
+def _effective_refs(exam: Exam, task: Task) -> list[ExternalRef]:
+    filled = exam.fills.get(task, {})
+    return task.refs + [r for tool, text in filled.items() if (r := external_ids.parse_stored(tool, text))]
+
+
+def _mapping_findings(project: Project, exam: Exam, by_id: dict[str, list[Task]]) -> None:
+    rel = project.rel(project.mapping_path)
+    keys = {k.upper(): k for k in exam.mappings}
+    for task_id, group in by_id.items():
+        if len(group) > 1:
+            continue  # the duplicate-id repair settles which file the entry belongs to
+        task = group[0]
+        where = project.rel(task.path)
+        entry = exam.mappings.get(keys.get(task_id, ""))
+        if entry is None:
+            exam.add("mapping-missing", where, f"{task_id} is not in {rel}; --fix adds it")
+            continue
+        ext = task.meta.get("external_ids")
+        absent = {t for t in entry if not isinstance(ext, dict) or ext.get(t) in (None, "")}
+        if absent:
+            exam.fills[task] = {t: entry[t] for t in absent}
+        mine = {r.tool: r.text() for r in task.refs}
+        differ = sorted(t for t in set(mine) | set(entry) if t not in absent and mine.get(t) != entry.get(t))
+        if differ:
+            says = "; ".join(f"{t}: file {mine.get(t, 'none')}, mapping {entry.get(t, 'none')}" for t in differ)
+            exam.add("mapping-mismatch", where, f"frontmatter and {rel} disagree ({says}); --fix keeps the frontmatter")
+        if absent:
+            says = ", ".join(f"{t} {entry[t]}" for t in sorted(absent))
+            exam.add("mapping-mismatch", where, f"frontmatter lacks {says} that {rel} records; --fix writes it into "
+                     "the file")
+    for key in exam.mappings:
+        if key.upper() not in by_id and key.upper() not in exam.unreadable_ids:
+            exam.add("mapping-orphan", rel, f"{key} has no task file; --fix drops the entry (its numbers stay used)")
+
+
+def _status_findings(project: Project, exam: Exam) -> None:
+    for task in exam.tasks:
+        folder = tasks.status_of_folder(project, task.path)
+        if folder is None:
+            continue
+        rel = project.rel(task.path)
+        status = task.meta.get("status")
+        if status in (None, ""):
+            exam.status_fill[task] = folder
+            exam.add("status-folder", rel, f"has no status; --fix sets status: {folder} from its folder")
+        elif status not in tasks.STATUSES:
+            exam.add("bad-status", rel, f"status {status!r} is not one of {', '.join(tasks.STATUSES)}; fix it by hand",
+                     fixable=False)
+        elif status != folder:
+            target = tasks.status_dir(project, status, _completed_at(task.meta)) / task.path.name
+            if target.exists():
+                exam.add("status-folder", rel, f"status is {status} but the file is in a {folder} folder, and "
+                         f"{project.rel(target)} already exists; move one of them by hand", fixable=False)
+            else:
+                exam.moves[task] = target
+                exam.add("status-folder", rel, f"status is {status} but the file is in a {folder} folder; --fix "
+                         f"moves it to {project.rel(target.parent)}/")
+
+
+def _completed_at(meta: dict[str, Any]) -> datetime:
+    for key in ("completed", "updated"):
+        value = meta.get(key)
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+class _Highest:
+    """The highest number in use per (tool, key) and one place it was seen."""
+
+    def __init__(self) -> None:
+        self.counters = external_ids.empty_counters()
+        self.where: dict[tuple[str, str], str] = {}
+
+    def see(self, refs: list[ExternalRef], where: str) -> None:
+        for r in refs:
+            if external_ids.raise_to(self.counters, [r]):
+                self.where[(r.tool, r.key)] = where
+
+    def see_counters(self, counters: dict, where: str) -> None:
+        self.see(_refs_of(counters), where)
+
+    def copy(self) -> "_Highest":
+        twin = _Highest()
+        twin.see_counters(self.counters, "")
+        twin.where = dict(self.where)
+        return twin
+
+
+def _refs_of(counters: dict) -> list[ExternalRef]:
+    refs = []
+    for tool in config.TOOLS:
+        if tool in ("jira", "linear"):
+            refs += [ExternalRef(tool, k, int(v)) for k, v in counters.get(tool, {}).items() if v]
+        elif counters.get(tool):
+            refs.append(ExternalRef(tool, "", int(counters[tool])))
+    return refs
+
+
+def _previous_refs(meta: dict[str, Any]) -> list[ExternalRef]:
+    kept = meta.get(PREVIOUS_EXTERNAL)
+    return [r for item in (kept if isinstance(kept, list) else []) if isinstance(item, str)
+            for r in external_ids.candidates(item) if ":" in item]
+
+
+def _counter_findings(project: Project, exam: Exam) -> None:
+    here = _Highest()
+    for task in exam.tasks:
+        here.see(task.refs + _previous_refs(task.meta), project.rel(task.path))
+    for path in worktrees.state_files(project):
+        counters, found = worktrees.numbers_in(worktrees.read_json(path))
+        here.see_counters(counters, project.rel(path))
+        exam.all_ids |= found
+    everywhere = here.copy()
+    for other in worktrees.projects(project)[1:]:
+        for path in worktrees.state_files(other):
+            counters, found = worktrees.numbers_in(worktrees.read_json(path))
+            everywhere.see_counters(counters, str(path))
+            exam.all_ids |= found
+    registry_path = project.registry_path
+    if registry_path is not None:
+        exam.registry = _inspect_registry(project, registry_path, exam)
+        for path in (registry_path, registry_path.with_name(registry_path.name + ".bak")):
+            counters, found = worktrees.numbers_in(worktrees.read_json(path))
+            everywhere.see_counters(counters, str(path))
+            exam.all_ids |= found
+    exam.here, exam.floor = here.counters, everywhere.counters
+    counters_file = exam.counters
+    if counters_file is not None and counters_file.data is not None:
+        _below(exam, project.rel(counters_file.path), counters_file.data["counters"], here, "counter")
+    if exam.registry is not None:
+        _below(exam, str(registry_path), exam.registry["counters"], everywhere, "worktree registry counter")
+
+
+def _below(exam: Exam, where: str, counters: dict, highest: _Highest, what: str) -> None:
+    for r in _refs_of(highest.counters):
+        value = external_ids.counter_value(counters, r.tool, r.key)
+        if value < r.number:
+            name = f"{r.tool} {r.key}" if r.key else r.tool
+            exam.add("counter-low", where, f"{what} for {name} is {value} but {r.text()} is in use "
+                     f"({highest.where.get((r.tool, r.key), 'state')}); --fix raises it to {r.number}")
+
+
+def _inspect_registry(project: Project, path: Path, exam: Exam) -> dict | None:
+    data = worktrees.read_json(path)
+    if data is None and not path.exists():
+        return None
+    if state.is_newer(data):
+        exam.newer = True
+        exam.add("state-newer", str(path), "written by a newer taskmint; upgrade taskmint. doctor changes nothing "
+                 "until then", fixable=False)
+        return None
+    problem = schemas.problem("registry", data) if data is not None else "not valid JSON"
+    if problem:
+        exam.add("registry-unusable", str(path), f"the worktree registry is unusable ({problem}); --fix rebuilds it "
+                 "from the state of every worktree")
+        return None
+    return data
+
+
+def _state_findings(project: Project, exam: Exam) -> None:
+    has_tasks = any(t.id for t in exam.tasks)
+    for path, kind in ((project.mapping_path, "mappings"), (project.counters_path, "counters")):
+        rel = project.rel(path)
+        main = _inspect(project, path, kind, exam)
+        bak = _inspect(project, path.with_name(path.name + ".bak"), kind, exam)
+        usable = main if main.data is not None else bak
+        if kind == "mappings":
+            exam.mapping = main
+            exam.mappings = usable.data["mappings"] if usable.data is not None else {}
+        else:
+            exam.counters = main
+        if main.migrated:
+            exam.add("state-v1", rel, "is in the v1.0 format; --fix writes it as 2.0")
+        elif main.problem and not main.newer:
+            backup = "its .bak is usable" if bak.data is not None else "its .bak is unusable too"
+            exam.add("state-unusable", rel, f"is unusable ({main.problem}) and {backup}; --fix rebuilds it from the "
+                     "task files, never lowering a number")
+        elif not main.exists and (bak.exists or has_tasks):
+            exam.add("state-missing", rel, "is missing; --fix rebuilds it from the task files")
+
+
+def examine(project: Project) -> Exam:
+    """Every finding, and what repair() would do about it. Caller holds the lock."""
+    exam = Exam()
+    try:
+        exam.tools = config.load(project).tools
+    except TaskmintError as e:
+        exam.add("config", project.rel(project.config_path), f"{e}", fixable=False)
+    _read_tasks(project, exam)
+    _state_findings(project, exam)
+    _id_findings(project, exam)
+    by_id = _groups(exam)
+    if exam.mapping is not None and (exam.mapping.data is not None or exam.mappings):
+        _mapping_findings(project, exam, by_id)
+    _duplicate_findings(project, exam, by_id)
+    _status_findings(project, exam)
+    _counter_findings(project, exam)
+    return exam
+
+
+# --- repairing -------------------------------------------------------------------------
+
+
+def _fresh_id(old: str, taken: set[str]) -> str:
+    m = ids.ID_RE.fullmatch(old)
+    assert m is not None  # only valid IDs are renumbered
+    if m.group(3):  # a subtask: the next free number under the same parent
+        parent = old[: old.rindex(".")]
+        used = {int(t[len(parent) + 1 :].split(".")[0]) for t in taken
+                if t.startswith(parent + ".") and t[len(parent) + 1 :].split(".")[0].isdigit()}
+        return ids.subtask_id(parent, used)
+    return ids.new_id(m.group(1), len(taken), lambda c: c.upper() in taken)
+
+
+def _new_name(task: Task, new_id: str) -> str:
+    name = task.path.name
+    old = task.id or ""
+    if old and name.upper().startswith(old + "-") and name.endswith(".md"):
+        return new_id + name[len(old):]
+    title = task.meta.get("title")
+    return ids.task_filename(new_id, str(title) if title not in (None, "") else task.path.stem)
+
+
+def _listed(meta: dict[str, Any], key: str, extra: list[str]) -> list[str]:
+    kept = meta.get(key)
+    values = [str(v) for v in kept] if isinstance(kept, list) else []
+    return values + [v for v in extra if v not in values]
+
+
+def _ext_dict(task: Task, replace: dict[str, str]) -> dict[str, Any]:
+    ext = task.meta.get("external_ids")
+    merged: dict[str, Any] = dict(ext) if isinstance(ext, dict) else {}
+    merged.update(replace)
+    return merged
+
+
+def repair(project: Project, exam: Exam) -> list[str]:
+    """Carry out every safe repair that examine() planned; returns one line per action.
+    Caller holds the lock. Numbers are saved before any task file mentions them."""
+    done: list[str] = []
+    taken = set(exam.all_ids) | set(tasks.ids_by_filename(project)) | exam.unreadable_ids
+    taken |= {t.id for t in exam.tasks if t.id} | {p.upper() for t in exam.tasks for p in _listed(t.meta, PREVIOUS_IDS, [])}
+    new_ids: dict[Task, str] = {}
+    for task in exam.missing_id:
+        new_ids[task] = ids.new_id(None, len(taken), lambda c: c.upper() in taken)
+        taken.add(new_ids[task])
+    for task in exam.duplicate_ids:
+        new_ids[task] = _fresh_id(task.id or "", taken)
+        taken.add(new_ids[task])
+
+    # Counters cover this worktree's numbers; allocate() also lifts them over the registry,
+    # which covers every worktree's, so a new number is above everything anywhere.
+    registry = state.Registry(counters=external_ids.empty_counters(), ids=set(exam.all_ids))
+    external_ids.merge_max(registry.counters, exam.floor)
+    txn = Txn(project, state.State(mappings={}, counters=external_ids.empty_counters()), registry)
+    external_ids.merge_max(txn.state.counters, exam.here)
+    renumbered: dict[Task, dict[str, str]] = {}
+    previous_ext: dict[Task, list[str]] = {}
+    for task, ref in exam.duplicate_refs:
+        renumbered.setdefault(task, {}).update(txn.allocate(config.Config(tools={ref.tool: ref.key})))
+        previous_ext.setdefault(task, []).append(f"{ref.tool}:{ref.text()}")
+    for task in exam.missing_id:
+        lacking = {tool: key for tool, key in exam.tools.items() if tool not in {r.tool for r in task.refs}}
+        if lacking:
+            renumbered.setdefault(task, {}).update(txn.allocate(config.Config(tools=lacking)))
+    txn.registry.ids |= {t.id for t in exam.tasks if t.id and ids.is_valid_id(t.id)} | set(new_ids.values())
+    counters = exam.counters
+    if counters is None or counters.data is None or counters.migrated or counters.data["counters"] != txn.state.counters:
+        state.save_counters(project, txn.state.counters)
+        done.append(f"{project.rel(project.counters_path)} raised to the highest numbers in use")
+    if project.registry_path is not None and (
+        exam.registry is None or exam.registry["counters"] != txn.registry.counters
+        or not txn.registry.ids <= {i.upper() for i in exam.registry["ids"]}
+    ):
+        state.save_registry(project, txn.registry)
+        done.append(f"worktree registry {project.registry_path} raised to the highest numbers and IDs in use")
+
+    final: dict[str, dict[str, str]] = {}
+    for task in exam.tasks:
+        task_id = new_ids.get(task, task.id)
+        replace = {**exam.fills.get(task, {}), **renumbered.get(task, {})}
+        line = _repair_task(project, exam, task, new_ids.get(task), replace, previous_ext.get(task, []))
+        if line:
+            done.append(line)
+        if task_id and _KEY_RE.fullmatch(task_id) and task_id not in final:
+            final[task_id] = {r.tool: r.text() for r in external_ids.refs_in(_ext_dict(task, replace))}
+    for key, entry in exam.mappings.items():
+        if key.upper() in exam.unreadable_ids and key.upper() not in final:
+            final[key.upper()] = entry  # its file exists but cannot be read: keep what we know
+    order = [k.upper() for k in exam.mappings if k.upper() in final]
+    mappings = {k: final[k] for k in order + sorted(set(final) - set(order))}
+    mapping = exam.mapping
+    if mapping is None or mapping.data is None or mapping.migrated or mapping.data["mappings"] != mappings:
+        state.save_mapping(project, mappings)
+        done.append(f"{project.rel(project.mapping_path)} rebuilt from the task files ({len(mappings)} entries)")
+    return done
+
+
+def _repair_task(project: Project, exam: Exam, task: Task, new_id: str | None, replace: dict[str, str],
+                 previous_ext: list[str]) -> str | None:
+    updates: dict[str, Any] = {}
+    said: list[str] = []
+    if new_id is not None:
+        updates["id"] = new_id
+        if task.id:
+            updates[PREVIOUS_IDS] = _listed(task.meta, PREVIOUS_IDS, [task.id])
+            said.append(f"{task.id} -> {new_id} (old ID kept in {PREVIOUS_IDS})")
+        else:
+            said.append(f"new ID {new_id}")
+    if replace:
+        updates["external_ids"] = _ext_dict(task, replace)
+        said.append("external IDs " + ", ".join(f"{t} {v}" for t, v in replace.items()))
+    if previous_ext:
+        updates[PREVIOUS_EXTERNAL] = _listed(task.meta, PREVIOUS_EXTERNAL, previous_ext)
+    if task in exam.status_fill:
+        updates["status"] = exam.status_fill[task]
+        said.append(f"status: {exam.status_fill[task]}")
+    target = exam.moves.get(task, task.path)
+    if new_id is not None:
+        target = target.with_name(_new_name(task, new_id))
+    if not updates and target == task.path:
+        return None
+    old_rel = project.rel(task.path)
+    if target != task.path and target.exists():
+        exam.add("unfixed", old_rel, f"cannot move it to {project.rel(target)}: that file exists; move it by hand",
+                 fixable=False)
+        return None
+    if updates:
+        try:
+            frontmatter.set_keys(task.doc, updates)
+        except (TypeError, TaskmintError) as e:  # e.g. a nested value under external_ids
+            exam.add("unfixed", old_rel, f"cannot rewrite its frontmatter ({e}); fix it by hand", fixable=False)
+            return None
+        project.check_inside(task.path)
+        atomic.write_atomic(task.path, task.doc.render().encode("utf-8"))
+    if target != task.path:
+        project.check_inside(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic.move_no_clobber(task.path, target)
+        said.append(f"moved to {project.rel(target)}")
+    return f"{old_rel}: " + "; ".join(said)
+
+
+@dataclass
+class Result:
+    findings: list[Finding]
+    fixed: list[str]
+    tasks: int
+
+
+def run(project: Project, fix: bool) -> Result:
+    """Examine (and with ``fix`` repair, then examine again) under the project lock."""
+    with lock.held(project.lock_path):
+        exam = examine(project)
+        if not fix or not any(f.fixable for f in exam.findings):
+            return Result(exam.findings, [], len(exam.tasks))
+        if exam.newer:
+            raise StateError("a state file was written by a newer taskmint; upgrade taskmint before "
+                             "`taskmint doctor --fix` (nothing was changed)")
+        project.state_dir.mkdir(parents=True, exist_ok=True)
+        fixed = repair(project, exam)
+        leftover = [f for f in exam.findings if f.code == "unfixed"]
+        after = examine(project)
+        return Result(leftover + after.findings, fixed, len(after.tasks))
