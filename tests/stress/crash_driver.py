@@ -119,13 +119,14 @@ def main() -> int:
         except Exception as e:  # noqa: BLE001 - any failure to load is a finding
             problems.append(f"round {n}: state does not load after the kill: {type(e).__name__}: {e}")
             break
-        if doctor and (n % 10 == 9 or n == rounds - 1):
-            proc = subprocess.run([*doctor, "--root", str(root), "doctor", "--fix"], capture_output=True, text=True)
-            stats["doctor_runs"] += 1
-            if proc.returncode not in (0, 1) or "Traceback" in proc.stderr:
-                problems.append(f"round {n}: doctor --fix exited {proc.returncode}: {proc.stderr.strip()[-500:]}")
+        if doctor and (n % 20 == 19 or n == rounds - 1):
+            for each in roots:
+                proc = subprocess.run([*doctor, "--root", str(each), "doctor", "--fix"], capture_output=True, text=True)
+                stats["doctor_runs"] += 1
+                if proc.returncode not in (0, 1) or "Traceback" in proc.stderr:
+                    problems.append(f"round {n}: doctor --fix exited {proc.returncode}: {proc.stderr.strip()[-500:]}")
         snaps = [invariants.snapshot(r) for r in roots]
-        settled = bool(doctor and (n % 10 == 9 or n == rounds - 1))
+        settled = bool(doctor and (n % 20 == 19 or n == rounds - 1))
         round_problems = invariants.shared_problems(snaps, settled)
         for snap in snaps:
             round_problems += invariants.mapping_problems(snap, allow_unmapped=0 if settled else len(snap.files))

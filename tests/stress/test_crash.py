@@ -25,7 +25,7 @@ def run_driver(rounds: int, seed: int, *roots: Path) -> dict:
     assert proc.returncode == 0 and not report["problems"], report["problems"]
     stats = report["stats"]
     assert stats["rounds"] == rounds and stats["child_exited_early"] == 0
-    assert stats["creates_printed"] > rounds / 2 and stats["completes_printed"] > 0
+    assert stats["creates_printed"] >= rounds / 10 and stats["completes_printed"] > 0
     # Some kills must have landed between a create's first write and its success line,
     # or the harness proved nothing about the critical section.
     assert stats["kills_with_visible_trace"] > 0
