@@ -1,0 +1,40 @@
+"""What a hook hands back to Claude Code: an exit code, stdout JSON and a stderr line."""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Answer:
+    code: int = 0
+    output: dict[str, Any] | None = None  # printed as JSON on stdout
+    error: str | None = None  # one line on stderr
+
+    def send(self) -> int:
+        if self.output is not None:
+            sys.stdout.write(json.dumps(self.output, ensure_ascii=False) + "\n")
+        if self.error:
+            sys.stderr.write(self.error + "\n")
+        return self.code
+
+
+def context(event: str, text: str, notice: str | None = None) -> Answer:
+    """Context for the model; ``notice`` is also shown to the user as one line."""
+    output: dict[str, Any] = {"hookSpecificOutput": {"hookEventName": event, "additionalContext": text}}
+    if notice:
+        output["systemMessage"] = notice
+    return Answer(output=output)
+
+
+def warning(text: str) -> Answer:
+    """A hook that could not do its job: exit 0 so the session goes on, and say so once."""
+    line = f"taskmint: warning: {text}"
+    return Answer(output={"systemMessage": line}, error=line)
+
+
+def blocked(text: str) -> Answer:
+    """Exit 2: Claude Code blocks the prompt or tool call and shows this line."""
+    return Answer(code=2, error=f"taskmint: error: {text}")

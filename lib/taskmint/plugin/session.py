@@ -1,0 +1,63 @@
+"""SessionStart: provision the dependencies, then check tasks against state.
+
+Silent when the venv is already there and the project is consistent. Otherwise the user gets
+one line (``systemMessage``) and the model gets the same facts plus the command that fixes
+them (``additionalContext``). Standard library only, like provision and consistency.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+from pathlib import Path
+
+from taskmint.plugin import consistency, provision
+from taskmint.plugin.answer import Answer, context
+
+EVENT = "SessionStart"
+
+
+def plugin_root() -> Path:
+    env = os.environ.get("CLAUDE_PLUGIN_ROOT")
+    return Path(env) if env else Path(__file__).resolve().parents[3]
+
+
+def handle(payload: dict) -> Answer:
+    notices: list[str] = []
+    facts: list[str] = []
+    data_env = os.environ.get("CLAUDE_PLUGIN_DATA")
+    cli = "taskmint"
+    try:
+        if not data_env:
+            raise provision.ProvisionError("CLAUDE_PLUGIN_DATA is not set, so there is nowhere to install them; "
+                                           "update Claude Code")
+        data = Path(data_env)
+        outcome = provision.ensure(plugin_root(), data)
+    except (provision.ProvisionError, OSError) as e:  # OSError: a data dir that cannot hold a venv
+        notices.append(f"taskmint: cannot install its dependencies: {e}")
+        facts.append(f"taskmint's dependencies could not be installed ({e}). Until that is fixed, "
+                     "/taskmint:task-* commands and taskmint's hooks are off in this session, so task IDs "
+                     "are not assigned automatically")
+    else:
+        cli = shlex.quote(str(provision.cli_path(data)))
+        if outcome.installed:
+            notices.append(f"taskmint: installed its dependencies (pyyaml, filelock, jsonschema) into {outcome.venv}")
+    found = _check()
+    if found:
+        facts.append("taskmint's consistency check of tasks/ against .claude/state/ found: " + "; ".join(found)
+                     + f". Run `{cli} doctor` to see the details and `{cli} doctor --fix` to repair them"
+                     " (suggest this to the user before changing task files by hand)")
+        notices.append(f"taskmint: tasks and state disagree ({len(found)} problem(s)); run `{cli} doctor --fix`")
+    notice = " | ".join(notices) or None
+    if facts:
+        return context(EVENT, "\n".join(facts), notice)
+    return Answer(output={"systemMessage": notice} if notice else None)
+
+
+def _check() -> list[str]:
+    from taskmint.errors import TaskmintError
+    from taskmint.project import find_project
+
+    try:
+        return consistency.problems(find_project(None))
+    except (TaskmintError, OSError) as e:
+        return [f"the project could not be checked ({e})"]

@@ -1,0 +1,79 @@
+"""/taskmint:task-create, task-complete and task-show, run from the UserPromptExpansion hook.
+
+Claude Code hands the hook the user's text as ``command_args`` in the JSON on stdin: it never
+passes through a shell or a ``!`` line, so nothing in it can run. The hook does the work and
+hands the result to the model as context (the command's own prompt only asks the model to
+report it); on any error it exits 2, which blocks the command, and shows the user one line.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from taskmint import output, service
+from taskmint.errors import TaskmintError, UsageError
+from taskmint.plugin import options
+from taskmint.plugin.answer import Answer, blocked, context
+from taskmint.project import Project, find_project
+
+EVENT = "UserPromptExpansion"
+
+
+def handle(payload: dict) -> Answer:
+    name = str(payload.get("command_name") or "")
+    verb = name.rpartition(":")[2]
+    args = payload.get("command_args")
+    if not isinstance(args, str):
+        args = ""
+    try:
+        action = _ACTIONS.get(verb)
+        if action is None:
+            raise UsageError(f"unknown command {name!r}; use /taskmint:task-create, task-complete or task-show")
+        text, notice = action(find_project(None), args)
+    except TaskmintError as e:
+        return blocked(str(e))
+    except OSError as e:
+        return blocked(f"cannot read or write {e.filename or 'a file'}: {e.strerror or e}; fix the cause and retry")
+    return context(EVENT, text, notice)
+
+
+def _create(project: Project, text: str) -> tuple[str, str]:
+    a = options.parse(text)
+    task = service.create(project, a.title, priority=a.priority, tags=a.tags, prefix=a.prefix,
+                          epic=a.epic, parent=a.parent)
+    return f"taskmint created the task:\n{_details(task)}", f"taskmint: created {_summary(task)}"
+
+
+def _complete(project: Project, text: str) -> tuple[str, str]:
+    task, already = service.complete(project, _one_id(text, "task-complete"))
+    verb = "was already completed" if already else "completed the task"
+    return (f"taskmint {verb}; it is now at {task['path']}:\n{_details(task)}",
+            f"taskmint: {verb} {_summary(task)}")
+
+
+def _show(project: Project, text: str) -> tuple[str, str | None]:
+    task = service.show(project, _one_id(text, "task-show"))
+    return f"taskmint found the task:\n{_details(task)}", None
+
+
+_ACTIONS = {"task-create": _create, "task-complete": _complete, "task-show": _show}
+
+
+def _one_id(text: str, command: str) -> str:
+    words = text.split()
+    if len(words) != 1:
+        what = "no task ID" if not words else f"{len(words)} words"
+        raise UsageError(f"{what} given; usage: /taskmint:{command} <ID>, e.g. TASK-A3F2, PROJ-12, ENG-7, #34 or 1234")
+    return words[0]
+
+
+def _details(task: dict[str, Any]) -> str:
+    lines = [output.describe(task)]
+    extra = {k: task[k] for k in ("priority", "tags", "epic", "parent", "completed") if task.get(k)}
+    if extra:
+        lines.append("  " + "; ".join(f"{k}: {', '.join(v) if isinstance(v, list) else v}" for k, v in extra.items()))
+    return "\n".join(lines)
+
+
+def _summary(task: dict[str, Any]) -> str:
+    external = ", ".join(task.get("external_ids", {}).values())
+    return f"{task['id']}{f' ({external})' if external else ''} at {task['path']}"

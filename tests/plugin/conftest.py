@@ -1,0 +1,54 @@
+"""Fixtures for the plugin's tests.
+
+``tm_project``: a fresh project configured for Jira PROJ and GitHub. ``project_env``: the hook
+environment pointing at it. ``fake_data``: a ${CLAUDE_PLUGIN_DATA} whose published "venv" runs
+this test interpreter (enough for run.sh, without a pip install). ``write_file(path, text)``.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from hook_helpers import PLUGIN_ROOT
+from taskmint import service
+from taskmint.plugin import provision
+from taskmint.project import Project, find_project
+
+
+@pytest.fixture
+def tm_project(tmp_path: Path) -> Project:
+    root = tmp_path / "proj"
+    root.mkdir()
+    project = find_project(str(root))
+    service.init(project, jira="PROJ", linear=None, github=True, azure_devops=False, force=False)
+    return project
+
+
+@pytest.fixture
+def project_env(tm_project: Project) -> dict[str, str]:
+    return {"CLAUDE_PROJECT_DIR": str(tm_project.root)}
+
+
+@pytest.fixture
+def fake_data(tmp_path: Path) -> Path:
+    """A plugin data dir whose published venv runs this test interpreter."""
+    data = tmp_path / "plugin-data"
+    env_dir = data / "envs" / f"{provision.requirements_hash(PLUGIN_ROOT)}-1"
+    (env_dir / "bin").mkdir(parents=True)
+    (env_dir / "bin" / "python").symlink_to(sys.executable)
+    (data / "venv").symlink_to(os.path.relpath(env_dir, data))
+    return data
+
+
+@pytest.fixture
+def write_file() -> Callable[[Path, str], Path]:
+    def write(path: Path, text: str) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write

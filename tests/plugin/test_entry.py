@@ -1,0 +1,115 @@
+"""The hook entry: the fast path, its imports, the launcher, and failing open."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hook_helpers import RUN_SH, hook_env, hook_output, run_hook, tool_payload
+from taskmint.plugin.entry import area
+from taskmint.project import Project
+
+HEAVY = ("yaml", "filelock", "jsonschema", "taskmint.service", "taskmint.transaction")
+
+
+@pytest.mark.parametrize("file_path, expected", [
+    ("/p/tasks/backlog/a.md", "task"),
+    ("tasks/completed/2026-01/a.md", "task"),
+    ("/p/tasks/a.md", "task"),
+    ("/p/tasks/backlog/a.txt", None),
+    ("/p/tasks", None),
+    ("/p/.claude/state/external_id_mapping.json", "state"),
+    ("/p/.claude/state/../state/x.json", "state"),
+    ("/p/.claude/state/x.json.bak", None),
+    ("/p/.claude/state/sub/x.json", None),
+    ("/p/src/tasks/a.md", None),
+    ("/other/tasks/a.md", None),
+    ("/p/../p/tasks/a.md", "task"),
+])
+def test_area(file_path: str, expected: str | None) -> None:
+    assert area("/p", "/p", file_path) == expected
+
+
+def test_area_sees_through_a_symlinked_root(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    (real / "tasks").mkdir(parents=True)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    assert area(str(link), str(link), str(real / "tasks" / "a.md")) == "task"
+    assert area(str(real), str(real), str(link / "tasks" / "a.md")) == "task"
+
+
+def _imports(proc: subprocess.CompletedProcess[str]) -> set[str]:
+    return {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_common_tool_call_ends_before_importing_taskmint(tm_project: Project, project_env) -> None:
+    payload = tool_payload("PreToolUse", tm_project, "src/app.py", content="print('hello')\n")
+    proc = run_hook("pre-tool-use", payload, env=project_env, flags=("-X", "importtime"))
+    imported = _imports(proc)
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert imported and not {m for m in imported if m.startswith(("taskmint", "json"))}
+
+
+def test_tool_call_mentioning_tasks_stays_off_heavy_imports(tm_project: Project, project_env) -> None:
+    payload = tool_payload("PostToolUse", tm_project, "docs/notes.md", content="see tasks/ and the state\n")
+    proc = run_hook("post-tool-use", payload, env=project_env, flags=("-X", "importtime"))
+    imported = _imports(proc)
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert "taskmint.plugin.entry" in imported and "json" in imported
+    assert not {m for m in imported if m.strip().startswith(HEAVY)}
+
+
+def test_task_file_takes_the_slow_path(tm_project: Project, project_env) -> None:
+    # The positive control for the two tests above: a task file does load yaml.
+    (tm_project.tasks_dir / "backlog" / "a.md").write_text("---\nid: TASK-1234\ntitle: A\n---\n")
+    payload = tool_payload("PreToolUse", tm_project, "tasks/backlog/a.md", content="---\ntitle: A\n---\n")
+    proc = run_hook("pre-tool-use", payload, env=project_env, flags=("-X", "importtime"))
+    assert "yaml" in _imports(proc)
+    assert hook_output(proc)["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+
+@pytest.mark.parametrize("event, code, level", [("pre-tool-use", 0, "warning"), ("post-tool-use", 0, "warning"),
+                                                ("prompt", 2, "error")])
+def test_internal_error_is_one_line_and_never_breaks_the_session(event: str, code: int, level: str) -> None:
+    proc = run_hook(event, b'{"tool_input": {"file_path": "tasks/x.md"', env={})
+    assert proc.returncode == code and proc.stdout == ""
+    assert proc.stderr.startswith(f"taskmint: {level}: the {event} hook failed (JSONDecodeError: ")
+    assert proc.stderr.count("\n") == 1
+
+
+def test_launcher_without_venv_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {"CLAUDE_PLUGIN_DATA": str(tmp_path / "empty")}
+    tool = run_hook("pre-tool-use", {"tool_input": {"file_path": "/x/tasks/a.md"}}, env=env, via_sh=True)
+    assert tool.returncode == 0 and tool.stdout == ""
+    assert tool.stderr == ("taskmint: warning: taskmint's dependencies are not installed (see the message at session "
+                           "start; a new session retries); this hook did nothing\n")
+    command = run_hook("prompt", {"command_name": "taskmint:task-create", "command_args": "x"}, env=env, via_sh=True)
+    assert command.returncode == 2 and command.stderr.startswith("taskmint: error: taskmint's dependencies are not")
+
+
+def test_launcher_runs_session_start_on_a_fallback_python(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    env = {"CLAUDE_PLUGIN_DATA": str(blocker / "data"), "TASKMINT_PYTHON": sys.executable, "CLAUDE_PROJECT_DIR": str(tmp_path)}
+    proc = run_hook("session-start", {"source": "startup"}, env=env, via_sh=True)
+    assert proc.returncode == 0
+    assert hook_output(proc)["systemMessage"].startswith("taskmint: cannot install its dependencies: cannot create")
+
+
+def test_launcher_without_any_python_explains(tmp_path: Path) -> None:
+    env = hook_env({"CLAUDE_PLUGIN_DATA": str(tmp_path / "d"), "PATH": str(tmp_path / "nothing-here")})
+    proc = subprocess.run(["/bin/sh", str(RUN_SH), "session-start"], input=b"{}", capture_output=True, env=env,
+                          timeout=60)
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["systemMessage"].startswith("taskmint: no python3 on PATH")
+
+
+def test_launcher_uses_the_published_venv(tm_project: Project, project_env, fake_data: Path) -> None:
+    payload = tool_payload("PreToolUse", tm_project, ".claude/state/external_id_counters.json", content="{}")
+    proc = run_hook("pre-tool-use", payload, env={**project_env, "CLAUDE_PLUGIN_DATA": str(fake_data)}, via_sh=True)
+    assert hook_output(proc)["hookSpecificOutput"]["permissionDecision"] == "deny"

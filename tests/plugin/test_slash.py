@@ -1,0 +1,96 @@
+"""/taskmint:task-* through the real UserPromptExpansion hook script."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hook_helpers import hook_output, run_hook
+from taskmint import service, tasks
+from taskmint.project import Project
+
+HOSTILE = "Fix \"quoted\" it's $(touch pwned) `touch pwned2` ; touch pwned3 # not a comment: ! café ✓ 日本\nsecond line"
+
+
+def prompt(command: str, args: str) -> dict:
+    return {"hook_event_name": "UserPromptExpansion", "expansion_type": "slash_command",
+            "command_name": f"taskmint:{command}", "command_args": args, "prompt": f"/taskmint:{command} {args}",
+            "session_id": "s", "cwd": "/"}
+
+
+def task_files(project: Project) -> list[Path]:
+    return sorted(tasks.walk(project.tasks_dir))
+
+
+def test_create_keeps_a_hostile_title_byte_exact_and_runs_nothing(tm_project: Project, project_env) -> None:
+    proc = run_hook("prompt", prompt("task-create", f"priority:high {HOSTILE} tags:auth,api"), env=project_env)
+    assert proc.returncode == 0, proc.stderr
+    [path] = task_files(tm_project)
+    meta = tasks.read(tm_project, path).meta
+    assert meta["title"] == HOSTILE and meta["priority"] == "high" and meta["tags"] == ["auth", "api"]
+    assert not list(tm_project.root.rglob("pwned*")) and not list(Path.cwd().glob("pwned*"))
+    out = hook_output(proc)
+    context = out["hookSpecificOutput"]["additionalContext"]
+    assert out["hookSpecificOutput"]["hookEventName"] == "UserPromptExpansion"
+    assert f"{meta['id']}  [backlog]  {HOSTILE}" in context and f"path: {tm_project.rel(path)}" in context
+    assert "external IDs: jira: PROJ-1, github: #1" in context
+    assert out["systemMessage"] == f"taskmint: created {meta['id']} (PROJ-1, #1) at {tm_project.rel(path)}"
+
+
+@pytest.mark.parametrize("args", ["", "priority:high", "--"])
+def test_create_without_a_title_blocks_with_usage(tm_project: Project, project_env, args: str) -> None:
+    proc = run_hook("prompt", prompt("task-create", args), env=project_env)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("taskmint: error: no title given; usage: /taskmint:task-create <title>")
+    assert proc.stderr.count("\n") == 1
+    assert task_files(tm_project) == []
+
+
+def test_create_with_a_bad_option_blocks_and_creates_nothing(tm_project: Project, project_env) -> None:
+    proc = run_hook("prompt", prompt("task-create", "Fix it priority:urgent"), env=project_env)
+    assert proc.returncode == 2 and "unknown priority 'urgent'" in proc.stderr
+    assert task_files(tm_project) == []
+
+
+def test_complete_by_external_id_moves_the_task(tm_project: Project, project_env) -> None:
+    info = service.create(tm_project, "Finish me")
+    proc = run_hook("prompt", prompt("task-complete", "proj-1"), env=project_env)
+    assert proc.returncode == 0, proc.stderr
+    [path] = task_files(tm_project)
+    assert path.parent.parent.name == "completed" and tasks.read(tm_project, path).meta["status"] == "completed"
+    context = hook_output(proc)["hookSpecificOutput"]["additionalContext"]
+    assert context.startswith(f"taskmint completed the task; it is now at {tm_project.rel(path)}")
+    assert info["id"] in context
+    again = run_hook("prompt", prompt("task-complete", info["id"]), env=project_env)
+    assert "was already completed" in hook_output(again)["hookSpecificOutput"]["additionalContext"]
+
+
+@pytest.mark.parametrize("args, problem", [
+    ("PROJ-99", "no task has external ID PROJ-99"),
+    ("TASK-FFFF", "no task file has ID TASK-FFFF"),
+    ("", "no task ID given; usage: /taskmint:task-complete <ID>"),
+    ("PROJ-1 PROJ-2", "2 words given; usage: /taskmint:task-complete <ID>"),
+])
+def test_complete_of_an_unknown_id_changes_nothing(tm_project: Project, project_env, args: str, problem: str) -> None:
+    service.create(tm_project, "Stay")
+    before = {p: p.read_bytes() for p in task_files(tm_project)}
+    state_before = tm_project.mapping_path.read_bytes()
+    proc = run_hook("prompt", prompt("task-complete", args), env=project_env)
+    assert proc.returncode == 2 and proc.stderr.startswith(f"taskmint: error: {problem}")
+    assert proc.stderr.count("\n") == 1
+    assert {p: p.read_bytes() for p in task_files(tm_project)} == before
+    assert tm_project.mapping_path.read_bytes() == state_before
+
+
+def test_show_reports_the_task(tm_project: Project, project_env) -> None:
+    info = service.create(tm_project, "Look at me", priority="low", tags=["ui"])
+    proc = run_hook("prompt", prompt("task-show", "#1"), env=project_env)
+    out = hook_output(proc)
+    assert proc.returncode == 0 and "systemMessage" not in out
+    context = out["hookSpecificOutput"]["additionalContext"]
+    assert f"{info['id']}  [backlog]  Look at me" in context and "priority: low; tags: ui" in context
+
+
+def test_unknown_command_is_blocked(tm_project: Project, project_env) -> None:
+    proc = run_hook("prompt", prompt("task-delete", "x"), env=project_env)
+    assert proc.returncode == 2 and "unknown command 'taskmint:task-delete'" in proc.stderr
