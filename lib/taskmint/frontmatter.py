@@ -81,11 +81,42 @@ def parse(doc: Document, where: str) -> dict[str, Any]:
         raise FrontmatterError(f"{where}: frontmatter is not valid YAML ({problem}); fix the file by hand") from None
     except RecursionError:
         raise FrontmatterError(f"{where}: frontmatter nests too deeply; fix the file by hand") from None
+    except ValueError as e:  # a value the resolver took for a timestamp but is no date: 2026-13-45
+        raise FrontmatterError(f"{where}: frontmatter has an impossible value ({e}); fix the file by hand") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise FrontmatterError(f"{where}: frontmatter must be a YAML mapping of keys to values")
+    try:
+        size = _expanded_size(data, 2 * len(text) + 1000)
+    except RecursionError:
+        raise FrontmatterError(f"{where}: frontmatter nests too deeply; fix the file by hand") from None
+    if size > 2 * len(text) + 1000:
+        # Without aliases a value cannot outgrow the text it was read from; with them a few
+        # lines ("billion laughs") expand to gigabytes once anything prints or walks them.
+        raise FrontmatterError(f"{where}: frontmatter aliases (*name) expand to far more than the file holds; "
+                               "write the values out instead")
     return data
+
+
+def _expanded_size(node: Any, limit: int, seen: dict[int, int] | None = None) -> int:
+    """Characters plus nodes ``node`` amounts to with every alias written out, counted only
+    up to about ``limit``; each shared node is counted once per use but walked once."""
+    if isinstance(node, str):
+        return 1 + len(node)
+    if not isinstance(node, (list, dict)):
+        return 1
+    seen = {} if seen is None else seen
+    if id(node) in seen:
+        return seen[id(node)]
+    seen[id(node)] = 1  # a node that contains itself counts once
+    total = 1
+    for child in (node if isinstance(node, list) else [*node.keys(), *node.values()]):
+        total += _expanded_size(child, limit, seen)
+        if total > limit:
+            break
+    seen[id(node)] = total
+    return total
 
 
 def _blocks(lines: list[str]) -> dict[str, list[tuple[int, int]]]:
