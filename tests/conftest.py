@@ -3,6 +3,7 @@
 ``project``: a fresh project (a taskmint.project.Project) in ``tmp_path / "proj"``, not a
 git repository, initialised with all four PM tools (Jira PROJ, Linear ENG, GitHub, Azure
 DevOps); ``ALL_TOOLS`` are the matching `taskmint init` options.
+``snapshot(project)``: every file under .claude/ and tasks/ with its bytes.
 ``taskmint``: ``taskmint(*args, root=..., input=None, env=None)`` runs the real CLI
 (``python -m taskmint.main``) in a subprocess and returns the CompletedProcess (text).
 Hypothesis: the default profile keeps examples modest; TASKMINT_HYPOTHESIS=full runs more.
@@ -34,6 +35,12 @@ def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAUDE_", "TASKMINT_"))}
     env.update(extra or {})
     return env
+
+
+def snapshot(project) -> dict[str, bytes]:
+    """Every file under the project's .claude/ and tasks/ with its bytes: for "nothing changed"."""
+    return {p.relative_to(project.root).as_posix(): p.read_bytes()
+            for base in (project.root / ".claude", project.tasks_dir) for p in sorted(base.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from conftest import snapshot
 from taskmint import ids, service, state
 from taskmint.errors import TaskmintError, UsageError
 
@@ -17,11 +18,6 @@ def frontmatter_of(path):
     text = path.read_text(encoding="utf-8")
     assert text.startswith("---\n")
     return yaml.safe_load(text.split("\n---\n", 1)[0][4:])
-
-
-def snapshot(project):
-    return {p.relative_to(project.root).as_posix(): p.read_bytes()
-            for base in (project.root / ".claude", project.tasks_dir) for p in sorted(base.rglob("*")) if p.is_file()}
 
 
 def force_hashes(monkeypatch, *digests):

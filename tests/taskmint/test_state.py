@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from conftest import snapshot
 from taskmint import schemas, service, state
 from taskmint.errors import StateError
 from taskmint.transaction import transaction
@@ -21,14 +22,12 @@ def counters_doc(counters, version="2.0"):
     return {"version": version, "updated": "2025-01-08T10:00:00Z", "counters": counters}
 
 
+def external_ids_zero():
+    return {"jira": {}, "linear": {}, "github": 0, "azure_devops": 0}
+
+
 def mapping_doc(mappings, version="2.0"):
     return {"version": version, "updated": "2025-01-08T10:00:00Z", "mappings": mappings}
-
-
-def snapshot(project):
-    """Every file under .claude/ and tasks/ with its bytes."""
-    return {p.relative_to(project.root).as_posix(): p.read_bytes()
-            for base in (project.root / ".claude", project.tasks_dir) for p in sorted(base.rglob("*")) if p.is_file()}
 
 
 def load_locked(project):
@@ -39,7 +38,7 @@ def load_locked(project):
 def test_fresh_project_state(project):
     loaded = state.load(project)
     assert loaded.mappings == {} and loaded.repaired == []
-    assert loaded.counters == {"jira": {}, "linear": {}, "github": 0, "azure_devops": 0}
+    assert loaded.counters == external_ids_zero()
     for path, schema in ((project.counters_path, "counters"), (project.mapping_path, "mapping")):
         data = json.loads(path.read_text())
         assert data["version"] == "2.0" and schemas.problem(schema, data) is None
@@ -135,10 +134,6 @@ def test_newer_backup_is_refused_too(project):
     with pytest.raises(StateError, match="newer"):
         load_locked(project)
     assert snapshot(project) == before
-
-
-def external_ids_zero():
-    return {"jira": {}, "linear": {}, "github": 0, "azure_devops": 0}
 
 
 @pytest.mark.parametrize("which", ["counters", "mapping"])
