@@ -2,8 +2,9 @@
 
 ``project``: a fresh project (a taskmint.project.Project) in ``tmp_path / "proj"``, not a
 git repository, initialised with all four PM tools (Jira PROJ, Linear ENG, GitHub, Azure
-DevOps); ``ALL_TOOLS`` are the matching `taskmint init` options.
-``snapshot(project)``: every file under .claude/ and tasks/ with its bytes.
+DevOps).
+``snapshot``: ``snapshot(project)`` is every file under .claude/ and tasks/ with its bytes.
+``subprocess_env``: os.environ without CLAUDE_* and TASKMINT_* variables.
 ``taskmint``: ``taskmint(*args, root=..., input=None, env=None)`` runs the real CLI
 (``python -m taskmint.main``) in a subprocess and returns the CompletedProcess (text).
 Hypothesis: the default profile keeps examples modest; TASKMINT_HYPOTHESIS=full runs more.
@@ -27,20 +28,27 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("TASKMINT_HYPOTHESIS", "default"))
 
-ALL_TOOLS = ("--jira", "PROJ", "--linear", "ENG", "--github", "--azure-devops")
 
-
-def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+def _clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for a taskmint subprocess: nothing from an outer session or run."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAUDE_", "TASKMINT_"))}
     env.update(extra or {})
     return env
 
 
-def snapshot(project) -> dict[str, bytes]:
-    """Every file under the project's .claude/ and tasks/ with its bytes: for "nothing changed"."""
+def _snapshot(project) -> dict[str, bytes]:
     return {p.relative_to(project.root).as_posix(): p.read_bytes()
             for base in (project.root / ".claude", project.tasks_dir) for p in sorted(base.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def snapshot() -> Callable[..., dict[str, bytes]]:
+    return _snapshot
+
+
+@pytest.fixture
+def subprocess_env() -> dict[str, str]:
+    return _clean_env()
 
 
 @pytest.fixture
@@ -51,7 +59,7 @@ def taskmint() -> Callable[..., subprocess.CompletedProcess[str]]:
         if root is not None:
             cmd += ["--root", str(root)]
         return subprocess.run(cmd + list(args), capture_output=True, text=True, input=input,
-                              env=clean_env(env), timeout=120)
+                              env=_clean_env(env), timeout=120)
 
     return run
 

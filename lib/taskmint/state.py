@@ -25,6 +25,9 @@ class State:
     counters: dict[str, Any] = field(default_factory=external_ids.empty_counters)
     # Files that had to be recovered or rebuilt while loading; they are rewritten at once.
     repaired: list[str] = field(default_factory=list)
+    # Files recovered from their .bak: rewriting them must not rotate the unusable file
+    # into .bak, over the good copy it was recovered from.
+    from_backup: set[Path] = field(default_factory=set)
 
 
 class Unusable(Exception):
@@ -146,6 +149,7 @@ def _load_one(project: Project, path: Path, kind: str, state: State) -> dict | N
         )
     warn(f"{rel} is unusable ({reason}); recovered it from {rel}.bak")
     state.repaired.append(rel)
+    state.from_backup.add(path)
     return found[0]
 
 
@@ -188,16 +192,17 @@ def dump(data: dict) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def save_counters(project: Project, counters: dict) -> None:
-    project.check_inside(project.counters_path)
-    data = {"version": VERSION, "updated": yamltext.now(), "counters": counters}
-    atomic.write_atomic(project.counters_path, dump(data), backup=project.counters_path.with_name(project.counters_path.name + ".bak"))
+def save_counters(project: Project, counters: dict, *, backup: bool = True) -> None:
+    _save(project, project.counters_path, {"version": VERSION, "updated": yamltext.now(), "counters": counters}, backup)
 
 
-def save_mapping(project: Project, mappings: dict) -> None:
-    project.check_inside(project.mapping_path)
-    data = {"version": VERSION, "updated": yamltext.now(), "mappings": mappings}
-    atomic.write_atomic(project.mapping_path, dump(data), backup=project.mapping_path.with_name(project.mapping_path.name + ".bak"))
+def save_mapping(project: Project, mappings: dict, *, backup: bool = True) -> None:
+    _save(project, project.mapping_path, {"version": VERSION, "updated": yamltext.now(), "mappings": mappings}, backup)
+
+
+def _save(project: Project, path: Path, data: dict, backup: bool) -> None:
+    project.check_inside(path)
+    atomic.write_atomic(path, dump(data), backup=path.with_name(path.name + ".bak") if backup else None)
 
 
 def mapping_max(mappings: dict) -> dict:

@@ -44,10 +44,12 @@ class Txn:
         after this point can only leave a gap, never a number that is handed out again."""
         self.registry.ids.update(i.upper() for i in new_ids)
         state.save_registry(self.project, self.registry)
-        state.save_counters(self.project, self.state.counters)
+        state.save_counters(self.project, self.state.counters,
+                            backup=self.project.counters_path not in self.state.from_backup)
 
     def save_mapping(self) -> None:
-        state.save_mapping(self.project, self.state.mappings)
+        state.save_mapping(self.project, self.state.mappings,
+                           backup=self.project.mapping_path not in self.state.from_backup)
 
 
 @contextmanager

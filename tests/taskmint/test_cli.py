@@ -11,7 +11,6 @@ import textwrap
 
 import pytest
 
-from conftest import ALL_TOOLS, clean_env
 
 
 def ok(proc):
@@ -39,7 +38,8 @@ def failed(proc, code, *fragments):
 def root(tmp_path, taskmint):
     path = tmp_path / "proj"
     path.mkdir()
-    proc = ok(taskmint("init", *ALL_TOOLS, "--json", root=path))
+    proc = ok(taskmint("init", "--jira", "PROJ", "--linear", "ENG", "--github", "--azure-devops", "--json",
+                       root=path))
     assert json.loads(proc.stdout) == {"config": ".claude/taskmint.yaml"}
     return path
 
@@ -150,9 +150,9 @@ def test_odd_hand_written_file_does_not_break_list_json(root, taskmint):
     assert listed[0]["id"] == "2025-01-08"
 
 
-def test_invalid_utf8_argument_is_a_usage_error(root):
+def test_invalid_utf8_argument_is_a_usage_error(root, subprocess_env):
     proc = subprocess.run([sys.executable, "-m", "taskmint.main", "--root", str(root), "create", b"bad \xff title"],
-                          capture_output=True, text=True, env=clean_env(), timeout=60)
+                          capture_output=True, text=True, env=subprocess_env, timeout=60)
     failed(proc, 2, "not valid UTF-8")
     assert list((root / "tasks" / "backlog").iterdir()) == []
 
@@ -163,7 +163,7 @@ def test_missing_root_and_project_dir_from_the_environment(tmp_path, root, taskm
     assert (root / made["path"]).is_file()
 
 
-def test_lock_timeout_is_one_line(root, taskmint):
+def test_lock_timeout_is_one_line(root, taskmint, subprocess_env):
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent("""
             import sys
@@ -173,7 +173,7 @@ def test_lock_timeout_is_one_line(root, taskmint):
                 print("locked", flush=True)
                 sys.stdin.readline()
         """), str(root / ".claude" / "state" / "taskmint.lock")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=clean_env())
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=subprocess_env)
     try:
         assert holder.stdout.readline() == "locked\n"
         failed(taskmint("create", "blocked", root=root, env={"TASKMINT_LOCK_TIMEOUT": "0.2"}), 1,
@@ -185,7 +185,7 @@ def test_lock_timeout_is_one_line(root, taskmint):
     ok(taskmint("create", "now free", root=root))
 
 
-def test_help_version_and_the_entry_point(taskmint, tmp_path):
+def test_help_version_and_the_entry_point(taskmint, tmp_path, subprocess_env):
     assert ok(taskmint("--help")).stdout.startswith("usage: taskmint")
     version = ok(taskmint("--version")).stdout
     assert version.startswith("taskmint ")
@@ -193,19 +193,19 @@ def test_help_version_and_the_entry_point(taskmint, tmp_path):
     if exe is None:
         pytest.skip("the taskmint entry point is not installed")
     proc = subprocess.run([exe, "--root", str(tmp_path), "init", "--github", "--json"], capture_output=True,
-                          text=True, env=clean_env(), timeout=60)
+                          text=True, env=subprocess_env, timeout=60)
     assert json.loads(ok(proc).stdout) == {"config": ".claude/taskmint.yaml"}
-    assert ok(subprocess.run([exe, "--version"], capture_output=True, text=True, env=clean_env(),
+    assert ok(subprocess.run([exe, "--version"], capture_output=True, text=True, env=subprocess_env,
                              timeout=60)).stdout == version
 
 
-def test_runs_from_a_subdirectory_of_a_git_checkout(tmp_path, taskmint):
+def test_runs_from_a_subdirectory_of_a_git_checkout(tmp_path, taskmint, subprocess_env):
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
     (repo / "src").mkdir()
     ok(taskmint("init", "--github", root=repo))
     proc = subprocess.run([sys.executable, "-m", "taskmint.main", "create", "from a subdir", "--json"],
-                          cwd=repo / "src", capture_output=True, text=True, env=clean_env(), timeout=60)
+                          cwd=repo / "src", capture_output=True, text=True, env=subprocess_env, timeout=60)
     made = json.loads(ok(proc).stdout)
     assert (repo / made["path"]).is_file() and made["external_ids"] == {"github": "#1"}
     assert (repo / ".git" / "taskmint" / "taskmint.lock").is_file()  # the shared lock of all worktrees

@@ -12,7 +12,6 @@ from collections import Counter
 
 import yaml
 
-from conftest import clean_env
 from taskmint import state
 
 FULL = os.environ.get("TASKMINT_STRESS") == "full"
@@ -85,20 +84,20 @@ LOCK_WORKER = START + textwrap.dedent("""
 """)
 
 
-def run_lock_workers(tmp_path, variant):
+def run_lock_workers(tmp_path, env, variant):
     tmp_path.mkdir(exist_ok=True)
     lock_path = tmp_path / "state" / "taskmint.lock"
     counter, inside = tmp_path / "counter", tmp_path / "inside"
     counter.write_text("0")
-    outputs = run_all(tmp_path, LOCK_WORKER,
+    outputs = run_all(tmp_path, env, LOCK_WORKER,
                       lambda i: [str(lock_path), str(counter), str(inside), str(ROUNDS), variant])
     return sum(int(out) for out in outputs), int(counter.read_text()), lock_path
 
 
-def run_all(tmp_path, code, args_for):
+def run_all(tmp_path, env, code, args_for):
     go = tmp_path / "go"
     procs = [subprocess.Popen([sys.executable, "-c", code, str(go), *args_for(i)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=clean_env()) for i in range(PROCS)]
+                              stderr=subprocess.PIPE, text=True, env=env) for i in range(PROCS)]
     go.touch()
     results = []
     for proc in procs:
@@ -109,8 +108,8 @@ def run_all(tmp_path, code, args_for):
     return results
 
 
-def test_concurrent_creates_never_share_an_id_or_a_number(project, tmp_path):
-    outputs = run_all(tmp_path, CREATE_WORKER, lambda i: [str(project.root), str(CREATES)])
+def test_concurrent_creates_never_share_an_id_or_a_number(project, tmp_path, subprocess_env):
+    outputs = run_all(tmp_path, subprocess_env, CREATE_WORKER, lambda i: [str(project.root), str(CREATES)])
     made = [json.loads(line) for out in outputs for line in out.splitlines()]
     total = PROCS * CREATES
     assert len(made) == total
@@ -138,20 +137,20 @@ def test_concurrent_creates_never_share_an_id_or_a_number(project, tmp_path):
     assert sum(t["status"] == "completed" for t in made) == PROCS * len(range(0, CREATES, 4))
 
 
-def test_lock_held_excludes_many_processes(tmp_path):
+def test_lock_held_excludes_many_processes(tmp_path, subprocess_env):
     """Would catch filelock#574: a release that deletes the lock file lets a waiter lock the
     orphaned inode while a newcomer locks a fresh file of the same name."""
-    overlaps, count, lock_path = run_lock_workers(tmp_path, "taskmint")
+    overlaps, count, lock_path = run_lock_workers(tmp_path, subprocess_env, "taskmint")
     assert overlaps == 0  # never two holders at once
     assert count == PROCS * ROUNDS  # no lost update
     assert lock_path.is_file()  # never deleted on release
 
 
-def test_the_exclusion_check_catches_a_574_style_lock(tmp_path):
+def test_the_exclusion_check_catches_a_574_style_lock(tmp_path, subprocess_env):
     """The harness above must be able to fail: with a lock that deletes its file on release
     it sees two holders (a race, so a few attempts are allowed)."""
     for attempt in range(5):
-        overlaps, count, _ = run_lock_workers(tmp_path / str(attempt), "574")
+        overlaps, count, _ = run_lock_workers(tmp_path / str(attempt), subprocess_env, "574")
         if overlaps or count != PROCS * ROUNDS:
             return
     raise AssertionError("a lock that deletes its file on release went unnoticed in 5 runs")

@@ -9,7 +9,6 @@ import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from conftest import snapshot
 from taskmint import ids, service, state
 from taskmint.errors import TaskmintError, UsageError
 
@@ -80,7 +79,7 @@ def test_create_numbers_follow_on_and_ids_are_unique(project):
     ({"prefix": "TOOLONG"}, "invalid prefix"),
     ({"epic": "line\nbreak"}, "control character U+000A"),
 ])
-def test_bad_input_is_a_usage_error_and_nothing_is_written(project, kwargs, message):
+def test_bad_input_is_a_usage_error_and_nothing_is_written(project, kwargs, message, snapshot):
     before = snapshot(project)
     args = {"title": "ok"} | kwargs
     with pytest.raises(UsageError, match=re.escape(message)):
@@ -187,7 +186,7 @@ def test_complete_moves_to_the_month_folder_and_rewrites_only_owned_keys(project
     assert service.list_tasks(project, "completed")[0]["id"] == task["id"]
 
 
-def test_completing_twice_is_a_no_op_that_says_so(project):
+def test_completing_twice_is_a_no_op_that_says_so(project, snapshot):
     task = service.create(project, "finish me")
     first, _ = service.complete(project, task["id"])
     before = snapshot(project)
@@ -205,7 +204,7 @@ def test_a_completed_task_outside_its_folder_is_moved(project):
     assert (project.root / info["path"]).read_text() == text  # moved, not rewritten
 
 
-def test_complete_refuses_to_clobber_and_changes_nothing(project):
+def test_complete_refuses_to_clobber_and_changes_nothing(project, snapshot):
     task = service.create(project, "collide")
     path = project.root / task["path"]
     month_probe, _ = service.complete(project, service.create(project, "probe")["id"])

@@ -4,7 +4,6 @@ import json
 
 import pytest
 
-from conftest import snapshot
 from taskmint import schemas, service, state
 from taskmint.errors import StateError
 from taskmint.transaction import transaction
@@ -65,7 +64,7 @@ def test_save_then_load_round_trip(project):
     json.dumps(counters_doc({"jira": {}, "linear": {}, "github": "7", "azure_devops": 0})).encode(),
     "dir",
 ])
-def test_counters_recovered_from_bak_and_raised_to_every_number_in_use(project, capsys, damage):
+def test_counters_recovered_from_bak_and_raised_to_every_number_in_use(project, capsys, damage, snapshot):
     for title in ("one", "two", "three"):
         service.create(project, title)
     # the backup is older than what was issued: only one number of each
@@ -98,6 +97,21 @@ def test_counters_recovered_from_bak_and_raised_to_every_number_in_use(project, 
     assert created["external_ids"] == {"jira": "PROJ-4", "linear": "ENG-4", "github": "#8", "azure_devops": "4"}
 
 
+@pytest.mark.parametrize("which", ["counters", "mapping"])
+def test_recovery_keeps_the_good_backup(project, which):
+    service.create(project, "one")
+    service.create(project, "two")
+    path = project.counters_path if which == "counters" else project.mapping_path
+    good = bak(path).read_bytes()
+    path.write_text("{broken", encoding="utf-8")
+    service.show(project, "#1")  # any transaction recovers and rewrites the file
+    # the unusable file must not have been rotated into .bak over the copy it came from
+    assert bak(path).read_bytes() == good
+    state.parse(path.read_bytes(), "counters" if which == "counters" else "mappings", "x")
+    path.write_text("{broken again", encoding="utf-8")
+    assert load_locked(project).counters["github"] == 2  # a second recovery still works
+
+
 def test_mapping_recovered_from_bak(project, capsys):
     first = service.create(project, "one")
     second = service.create(project, "two")
@@ -112,7 +126,7 @@ def test_mapping_recovered_from_bak(project, capsys):
 
 @pytest.mark.parametrize("version", ["3.0", "2.1", "10.0"])
 @pytest.mark.parametrize("which", ["counters", "mapping"])
-def test_newer_version_is_refused_and_left_byte_identical(project, version, which):
+def test_newer_version_is_refused_and_left_byte_identical(project, version, which, snapshot):
     service.create(project, "one")
     path = project.counters_path if which == "counters" else project.mapping_path
     data = json.loads(path.read_text())
@@ -127,7 +141,7 @@ def test_newer_version_is_refused_and_left_byte_identical(project, version, whic
     assert snapshot(project) == before  # not "recovered" from the older .bak
 
 
-def test_newer_backup_is_refused_too(project):
+def test_newer_backup_is_refused_too(project, snapshot):
     project.counters_path.write_text("{broken", encoding="utf-8")
     write_json(bak(project.counters_path), counters_doc(external_ids_zero(), version="3.0"))
     before = snapshot(project)
@@ -137,7 +151,7 @@ def test_newer_backup_is_refused_too(project):
 
 
 @pytest.mark.parametrize("which", ["counters", "mapping"])
-def test_both_copies_bad_is_refused_with_a_clear_error_and_nothing_written(project, which):
+def test_both_copies_bad_is_refused_with_a_clear_error_and_nothing_written(project, which, snapshot):
     service.create(project, "one")
     path = project.counters_path if which == "counters" else project.mapping_path
     path.write_text("{broken", encoding="utf-8")
@@ -155,7 +169,7 @@ def test_both_copies_bad_is_refused_with_a_clear_error_and_nothing_written(proje
     assert snapshot(project) == before
 
 
-def test_corrupt_without_any_backup_is_refused_not_reset(project):
+def test_corrupt_without_any_backup_is_refused_not_reset(project, snapshot):
     service.create(project, "one")
     bak(project.counters_path).unlink()
     project.counters_path.write_text("{broken", encoding="utf-8")
@@ -165,7 +179,7 @@ def test_corrupt_without_any_backup_is_refused_not_reset(project):
     assert snapshot(project) == before
 
 
-def test_missing_files(project, capsys):
+def test_missing_files(project, capsys, snapshot):
     # both missing: a fresh start
     for p in (project.counters_path, project.mapping_path, bak(project.counters_path), bak(project.mapping_path)):
         p.unlink(missing_ok=True)
