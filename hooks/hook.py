@@ -8,8 +8,11 @@ import sys
 
 EVENT = sys.argv[1] if len(sys.argv) > 1 else ""
 if sys.version_info < (3, 11):
-    sys.stderr.write("taskmint: warning: taskmint needs Python 3.11 or newer, found %d.%d; install it or set "
-                     "TASKMINT_PYTHON, then start a new session\n" % sys.version_info[:2])
+    LINE = ("taskmint: taskmint needs Python 3.11 or newer, found %d.%d; install it or set TASKMINT_PYTHON, then "
+            "start a new session" % sys.version_info[:2])
+    if EVENT == "session-start":
+        sys.stdout.write('{"systemMessage": "%s"}\n' % LINE)
+    sys.stderr.write(LINE + "\n")
     sys.exit(2 if EVENT == "prompt" else 0)
 RAW = sys.stdin.buffer.read() if sys.stdin is not None else b""
 # Claude Code sends JSON.stringify output, which escapes no ASCII letter: a tool call whose file

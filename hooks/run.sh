@@ -6,7 +6,7 @@
 # in one line that taskmint is off, then lets the session go on (a slash command is blocked,
 # since it cannot do what was asked). -E -S: no PYTHON* variables, no site-packages on the
 # fast path (hook.py sets them up only when a call concerns taskmint).
-hook="${0%/*}/hook.py"
+case "$0" in */*) hook="${0%/*}/hook.py" ;; *) hook=hook.py ;; esac
 venv_python="${CLAUDE_PLUGIN_DATA:-/nonexistent}/venv/bin/python"
 if [ -x "$venv_python" ]; then
     exec "$venv_python" -E -S "$hook" "$@"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -113,3 +113,29 @@ def test_launcher_uses_the_published_venv(tm_project: Project, project_env, fake
     payload = tool_payload("PreToolUse", tm_project, ".claude/state/external_id_counters.json", content="{}")
     proc = run_hook("pre-tool-use", payload, env={**project_env, "CLAUDE_PLUGIN_DATA": str(fake_data)}, via_sh=True)
     assert hook_output(proc)["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+
+def _old_python() -> str | None:
+    """Some interpreter older than 3.11: on PATH, or among pyenv's versions."""
+    candidates = [shutil.which(n) for n in ("python3.10", "python3.9", "python3.8", "python2")]
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        root = subprocess.run([pyenv, "root"], capture_output=True, text=True).stdout.strip()
+        candidates += sorted(str(p) for p in Path(root).glob("versions/*/bin/python"))
+    for python in filter(None, candidates):
+        probe = subprocess.run([python, "-c", "import sys; print(sys.version_info[0] * 100 + sys.version_info[1])"],
+                               capture_output=True, text=True)
+        if probe.returncode == 0 and int(probe.stdout) < 311:
+            return python
+    return None
+
+
+def test_an_old_python_says_what_it_needs() -> None:
+    python = _old_python()
+    if python is None:
+        pytest.skip("no Python older than 3.11 on this machine")
+    start = run_hook("session-start", {"source": "startup"}, python=python)
+    assert start.returncode == 0
+    assert json.loads(start.stdout)["systemMessage"].startswith("taskmint: taskmint needs Python 3.11 or newer, found ")
+    command = run_hook("prompt", {"command_name": "taskmint:task-create"}, python=python)
+    assert command.returncode == 2 and "needs Python 3.11 or newer" in command.stderr
