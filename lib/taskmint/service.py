@@ -122,20 +122,23 @@ def _external_to_internal(project: Project, txn: Txn, ref: str) -> str:
         raise UsageError(
             f"{ref!r} is not a task ID; use TASK-A3F2, PROJ-12, ENG-7, #34, 1234, github:34 or azure_devops:1234"
         )
-    found = {i for i, ext in txn.state.mappings.items() for r in external_ids.refs_in(ext) if (r.tool, r.text()) in wanted}
-    if not found:  # a task whose mapping entry was lost (crash before the mapping write)
-        found = {
-            str(meta.get("id")) for _, meta in tasks.iter_frontmatter(project)
-            if any((r.tool, r.text()) in wanted for r in external_ids.refs_in(meta.get("external_ids")))
-        }
+    # (tool, internal ID) of every task that carries one of the wanted external IDs
+    matches = {(r.tool, i) for i, ext in txn.state.mappings.items() for r in external_ids.refs_in(ext)
+               if (r.tool, r.text()) in wanted}
+    if not matches:  # a task whose mapping entry was lost (crash before the mapping write)
+        matches = {(r.tool, str(meta.get("id"))) for _, meta in tasks.iter_frontmatter(project)
+                   for r in external_ids.refs_in(meta.get("external_ids")) if (r.tool, r.text()) in wanted}
+    found = sorted({i.upper() for _, i in matches})
     if not found:
         raise TaskmintError(f"no task has external ID {ref}; run `taskmint list` to see the IDs in use")
     if len(found) > 1:
-        raise TaskmintError(
-            f"{ref} names several tasks ({', '.join(sorted(found))}); say which tool, e.g. github:{ref.lstrip('#')} "
-            f"or azure_devops:{ref.lstrip('#')}"
-        )
-    return found.pop().upper()
+        tools = sorted({tool for tool, _ in matches})
+        if len(tools) < len(found):  # one tool's number on two tasks: a duplicate, not an ambiguity
+            raise TaskmintError(f"{ref} is on several tasks ({', '.join(found)}); run `taskmint doctor --fix`")
+        # the hint names the tools that really matched: jira:ENG-3 or linear:ENG-3, github:3 or ...
+        hints = " or ".join(f"{tool}:{ref.strip().lstrip('#')}" for tool in tools)
+        raise TaskmintError(f"{ref} names several tasks ({', '.join(found)}); say which tool, e.g. {hints}")
+    return found[0]
 
 
 # --- operations ------------------------------------------------------------------------

@@ -254,6 +254,33 @@ def test_bare_number_shared_by_github_and_azure_is_ambiguous(mixed, project, ref
     assert not isinstance(info.value, UsageError)
 
 
+def test_same_key_in_jira_and_linear_hints_at_those_tools(tmp_path):
+    from taskmint.project import find_project
+
+    project = find_project(str(tmp_path))
+    service.init(project, jira="ENG", linear=None, github=False, azure_devops=False, force=False)
+    first = service.create(project, "jira only")  # ENG-1 in Jira
+    service.init(project, jira="ENG", linear="ENG", github=False, azure_devops=False, force=True)
+    second = service.create(project, "both")  # Jira ENG-2, Linear ENG-1
+    with pytest.raises(TaskmintError) as info:
+        service.show(project, "ENG-1")
+    assert str(info.value).endswith("say which tool, e.g. jira:ENG-1 or linear:ENG-1")
+    assert service.show(project, "jira:ENG-1")["id"] == first["id"]
+    assert service.show(project, "linear:ENG-1")["id"] == second["id"]
+
+
+def test_a_duplicated_external_id_points_to_doctor(project):
+    a = service.create(project, "a")
+    b = service.create(project, "b")
+    mappings = state.load(project).mappings
+    mappings[b["id"]]["github"] = "#1"  # what a bad merge leaves behind
+    state.save_mapping(project, mappings)
+    with pytest.raises(TaskmintError) as info:
+        service.show(project, "github:1")
+    listed = ", ".join(sorted([a["id"], b["id"]]))
+    assert str(info.value) == f"github:1 is on several tasks ({listed}); run `taskmint doctor --fix`"
+
+
 @pytest.mark.parametrize("ref, error, message", [
     ("TASK-FFFF", TaskmintError, "no task file has ID TASK-FFFF; run `taskmint list`"),
     ("PROJ-99", TaskmintError, "no task has external ID PROJ-99"),
