@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import pathlib
 import re
 from datetime import datetime
 
@@ -9,7 +10,7 @@ import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from taskmint import ids, service, state
+from taskmint import frontmatter, ids, service, state
 from taskmint.errors import TaskmintError, UsageError
 
 
@@ -184,6 +185,34 @@ def test_complete_moves_to_the_month_folder_and_rewrites_only_owned_keys(project
     assert changed == [("status: backlog", "status: completed")] + ([updated] if len(set(updated)) == 2 else [])
     assert service.show(project, task["id"])["path"] == done["path"]
     assert service.list_tasks(project, "completed")[0]["id"] == task["id"]
+
+
+CORPUS = pathlib.Path(__file__).with_name("corpus")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.glob("*.md")))
+def test_complete_a_real_world_file_keeps_everything_it_does_not_own(project, name):
+    raw = (CORPUS / name).read_bytes()
+    text = raw.decode("utf-8")
+    task_id = re.search(r"^id: (\S+)", text, re.M).group(1)
+    path = project.tasks_dir / "in_progress" / f"{task_id}-corpus.md"
+    path.write_bytes(raw)
+    nl = "\r\n" if "\r\n" in text else "\n"
+    head, _, rest = text.partition(nl)
+    before_fm, _, body = rest.partition(nl + "---")
+
+    done, already = service.complete(project, task_id.lower())
+    assert already is False
+    result = (project.root / done["path"]).read_bytes().decode("utf-8")
+    r_head, _, r_rest = result.partition(nl)
+    after_fm, _, r_body = r_rest.partition(nl + "---")
+    assert (r_head, r_body) == (head, body)  # the opening line (BOM and all) and the body, byte for byte
+    kept = [line for line in before_fm.split(nl) if not line.startswith(("status:", "updated:"))]
+    lines = iter(after_fm.split(nl))
+    assert all(line in lines for line in kept)  # every other line unchanged, in order
+    meta = yaml.safe_load(after_fm)
+    assert meta["status"] == "completed" and meta["completed"] == meta["updated"]
+    assert done["completed"] == frontmatter.as_text(meta["completed"])
 
 
 def test_completing_twice_is_a_no_op_that_says_so(project, snapshot):
