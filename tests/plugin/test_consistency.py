@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import shutil
-import sys
 import subprocess
+import sys
 from pathlib import Path
 
 from taskmint import service

@@ -83,15 +83,20 @@ def judge(path: Path, tool: str, tool_input: dict[str, Any]) -> str | None:
     return None
 
 
+def meta_of(text: str) -> dict[str, Any] | None:
+    """The frontmatter of a task text; None without one; FrontmatterError when it does not parse."""
+    doc = frontmatter.split(text)
+    return None if doc is None else frontmatter.parse(doc, "the task file")
+
+
 def _ids_of(text: str) -> Any:
     """(id, external_ids) of a task text; None without frontmatter; _UNJUDGED when unparsable."""
-    doc = frontmatter.split(text)
-    if doc is None:
-        return None
     try:
-        meta = frontmatter.parse(doc, "the task file")
+        meta = meta_of(text)
     except frontmatter.FrontmatterError:
         return _UNJUDGED
+    if meta is None:
+        return None
     ext = meta.get("external_ids")
     if isinstance(ext, dict):
         ext = {str(k): str(v) for k, v in ext.items()}

@@ -22,6 +22,7 @@ from typing import Any
 from taskmint import atomic, config, external_ids, frontmatter, ids, tasks, yamltext
 from taskmint.errors import TaskmintError
 from taskmint.plugin.answer import Answer, context
+from taskmint.plugin.guard import meta_of
 from taskmint.project import Project, find_project
 from taskmint.transaction import Txn, transaction
 
@@ -115,15 +116,11 @@ def _valid_id(value: object) -> str | None:
 
 
 def _id_in(text: str | None) -> object:
-    if not text:
-        return None
-    doc = frontmatter.split(text)
-    if doc is None:
-        return None
     try:
-        return frontmatter.parse(doc, "the previous version").get("id")
+        meta = meta_of(text) if text else None
     except TaskmintError:
         return None
+    return meta.get("id") if meta else None
 
 
 def _title(task: tasks.TaskFile) -> str:
