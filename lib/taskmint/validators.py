@@ -1,0 +1,103 @@
+"""Hand-written checks that accept exactly what the JSON Schemas in schemas/ accept.
+
+jsonschema costs ~90 ms to import and ~80 µs per mapping entry to validate: at 10,000
+tasks that was most of a create. These plain-Python checks give the same yes/no answer
+(tests/taskmint/test_validators.py proves it against jsonschema on generated documents);
+only a document they reject goes on to jsonschema, for its precise message.
+
+Mirrored jsonschema semantics: "integer" is any number with no fractional part (5.0 too)
+but never a bool; "const" compares numbers by value and never equates a bool with a
+number; "pattern" is re.search, so '$' also matches before a final newline.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+_KEYED_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_TASK_KEY = re.compile(r"^TASK-[A-Za-z0-9][A-Za-z0-9.-]*$")
+_EXTERNAL = {
+    "jira": re.compile(r"^[A-Z][A-Z0-9_]*-[1-9][0-9]*$"),
+    "linear": re.compile(r"^[A-Z][A-Z0-9]*-[1-9][0-9]*$"),
+    "github": re.compile(r"^#[1-9][0-9]*$"),
+    "azure_devops": re.compile(r"^[1-9][0-9]*$"),
+}
+_CONFIG_KEYS = {"jira": re.compile(r"^[A-Z][A-Z0-9_]{0,9}$"), "linear": re.compile(r"^[A-Z][A-Z0-9]{0,6}$")}
+
+
+def _count(value: Any) -> bool:
+    """JSON Schema {"type": "integer", "minimum": 0}."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value >= 0
+    return isinstance(value, float) and value.is_integer() and value >= 0
+
+
+def _const(value: Any, wanted: Any) -> bool:
+    return not isinstance(value, bool) and type(value) in (type(wanted), int, float) and value == wanted \
+        if isinstance(wanted, (int, float)) else type(value) is type(wanted) and value == wanted
+
+
+def _envelope(data: Any, required: set[str], optional: set[str]) -> bool:
+    return isinstance(data, dict) and required <= data.keys() and data.keys() <= required | optional \
+        and _const(data["version"], "2.0") and isinstance(data.get("updated", ""), str)
+
+
+def _counters(value: Any) -> bool:
+    if not isinstance(value, dict) or value.keys() != {"jira", "linear", "github", "azure_devops"}:
+        return False
+    for tool in ("jira", "linear"):
+        keyed = value[tool]
+        if not isinstance(keyed, dict):
+            return False
+        for key, number in keyed.items():
+            if not _KEYED_NAME.search(key) or not _count(number):
+                return False
+    return _count(value["github"]) and _count(value["azure_devops"])
+
+
+def counters_file(data: Any) -> bool:
+    return _envelope(data, {"version", "updated", "counters"}, set()) and _counters(data["counters"])
+
+
+def mapping_file(data: Any) -> bool:
+    if not _envelope(data, {"version", "updated", "mappings"}, set()) or not isinstance(data["mappings"], dict):
+        return False
+    external = _EXTERNAL
+    for task_id, ext in data["mappings"].items():
+        if not _TASK_KEY.search(task_id) or not isinstance(ext, dict):
+            return False
+        for tool, value in ext.items():
+            pattern = external.get(tool)
+            if pattern is None or not isinstance(value, str) or not pattern.search(value):
+                return False
+    return True
+
+
+def registry_file(data: Any) -> bool:
+    return _envelope(data, {"version", "counters", "ids"}, {"updated"}) and _counters(data["counters"]) \
+        and isinstance(data["ids"], list) and all(isinstance(i, str) for i in data["ids"])
+
+
+def config_file(data: Any) -> bool:
+    if not isinstance(data, dict) or "version" not in data or not data.keys() <= {"version", "pm_tools"}:
+        return False
+    if not _const(data["version"], 1):
+        return False
+    tools = data.get("pm_tools", {})
+    if not isinstance(tools, dict) or not tools.keys() <= {"jira", "linear", "github", "azure_devops"}:
+        return False
+    for tool, value in tools.items():
+        if tool in _CONFIG_KEYS:
+            if not isinstance(value, str) or not _CONFIG_KEYS[tool].search(value):
+                return False
+        elif not isinstance(value, bool):
+            return False
+    return True
+
+
+CHECKS: dict[str, Callable[[Any], bool]] = {
+    "counters": counters_file, "mapping": mapping_file, "registry": registry_file, "config": config_file,
+}

@@ -1,0 +1,113 @@
+"""validators.py must accept exactly what the JSON Schemas accept: jsonschema is the
+reference, asked about valid documents, documents with random deletions, replacements and
+extra keys at every depth, and arbitrary JSON values."""
+from __future__ import annotations
+
+import copy
+import json
+import os
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from taskmint import schemas, validators
+
+# Generated documents are cheap to check: many more than the default profile's examples.
+EXAMPLES = 20_000 if os.environ.get("TASKMINT_HYPOTHESIS") == "full" else 1200
+NEAR = ["PROJ-1", "PROJ-0", "proj-1", "P_1-2", "ENG-12345678", "A-01", "#34", "#0", "34", "034", "0", "PROJ-1\n",
+        "#3\n", "7\n", "TASK-A3F2", "TASK-", "TASK-.x", "TASK-a.1-b", "task-A3F2", "TASK-A3F2\n", "2.0", "2.1", "",
+        "PROJ", "ABCDEFGHIJK", "ABCDEFGHIJ", "ENGINEE", "ENGINE", "E", "jira", "github", "updated", "version"]
+leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 10**20), st.sampled_from([0.0, 1.0, 5.0, -1.0, 2.5, 1e300]),
+    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(NEAR), st.text(max_size=8),
+)
+# Values that sit on the edge of some rule: wrong sign, fractional, bool-for-int, int-for-bool.
+tricky = st.sampled_from([-1, -1.0, 0, 0.5, 1.5, 1.0, True, False, None, "1", "", [], {}, 2**70, "2.0", 2.0, "#1"])
+json_value = st.recursive(leaf, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.sampled_from(NEAR) | st.text(max_size=5), inner, max_size=3), max_leaves=8)
+count = st.integers(0, 10**9) | st.sampled_from([0.0, 3.0, 1e15])
+keyed = st.dictionaries(st.from_regex(r"[A-Z][A-Z0-9_]{0,5}", fullmatch=True), count, max_size=3)
+counters = st.fixed_dictionaries({"jira": keyed, "linear": keyed, "github": count, "azure_devops": count})
+envelope = {"version": st.just("2.0"), "updated": st.text(max_size=20)}
+external = st.fixed_dictionaries({}, optional={
+    "jira": st.from_regex(r"[A-Z][A-Z0-9_]{0,4}-[1-9][0-9]{0,4}", fullmatch=True),
+    "linear": st.from_regex(r"[A-Z][A-Z0-9]{0,4}-[1-9][0-9]{0,4}", fullmatch=True),
+    "github": st.from_regex(r"#[1-9][0-9]{0,4}", fullmatch=True),
+    "azure_devops": st.from_regex(r"[1-9][0-9]{0,4}", fullmatch=True)})
+VALID = {
+    "counters": st.fixed_dictionaries({**envelope, "counters": counters}),
+    "mapping": st.fixed_dictionaries({**envelope, "mappings": st.dictionaries(
+        st.from_regex(r"TASK-[A-Za-z0-9][A-Za-z0-9.-]{0,8}", fullmatch=True), external, max_size=4)}),
+    "registry": st.fixed_dictionaries({"version": st.just("2.0"), "counters": counters,
+                                       "ids": st.lists(st.text(max_size=10), max_size=3)},
+                                      optional={"updated": st.text(max_size=20)}),
+    "config": st.fixed_dictionaries({"version": st.sampled_from([1, 1.0])}, optional={
+        "pm_tools": st.fixed_dictionaries({}, optional={
+            "jira": st.from_regex(r"[A-Z][A-Z0-9_]{0,9}", fullmatch=True),
+            "linear": st.from_regex(r"[A-Z][A-Z0-9]{0,6}", fullmatch=True),
+            "github": st.booleans(), "azure_devops": st.booleans()})}),
+}
+
+
+def _slots(node: object) -> list[tuple[object, object]]:
+    """(container, key or index) of every value in the document, at every depth."""
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found.append((node, key))
+            found += _slots(value)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.append((node, index))
+            found += _slots(value)
+    return found
+
+
+@st.composite
+def mutated(draw: st.DrawFn, name: str) -> object:
+    doc = copy.deepcopy(draw(VALID[name]))
+    for _ in range(draw(st.sampled_from([0, 1, 1, 1, 2]))):
+        slots = _slots(doc)
+        if not slots:
+            break
+        container, key = draw(st.sampled_from(slots))
+        action = draw(st.sampled_from(["delete", "replace", "add"]))
+        if action == "delete":
+            del container[key]
+        elif action == "replace":
+            container[key] = draw(tricky | json_value)
+        elif isinstance(container[key], dict):
+            container[key][draw(st.sampled_from(NEAR) | st.text(max_size=5))] = draw(tricky | json_value)
+    return doc
+
+
+def jsonschema_accepts(name: str, data: object) -> bool:
+    return next(iter(schemas._validator(name).iter_errors(data)), None) is None
+
+
+def check(name: str, data: object) -> None:
+    assert validators.CHECKS[name](data) == jsonschema_accepts(name, data), json.dumps(data, default=str)
+    assert (schemas.problem(name, data) is None) == jsonschema_accepts(name, data)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(name=st.sampled_from(sorted(VALID)), data=st.data())
+def test_same_verdict_as_jsonschema_on_mutated_documents(name: str, data: st.DataObject) -> None:
+    check(name, data.draw(mutated(name)))
+
+
+@settings(max_examples=EXAMPLES // 4, deadline=None)
+@given(name=st.sampled_from(sorted(VALID)), doc=json_value)
+def test_same_verdict_as_jsonschema_on_any_json(name: str, doc: object) -> None:
+    check(name, doc)
+
+
+@settings(max_examples=EXAMPLES // 6, deadline=None)
+@given(name=st.sampled_from(sorted(VALID)), data=st.data())
+def test_valid_documents_are_accepted(name: str, data: st.DataObject) -> None:
+    doc = data.draw(VALID[name])
+    assert jsonschema_accepts(name, doc) and validators.CHECKS[name](doc)
+
+
+def test_each_schema_has_a_check() -> None:
+    assert set(validators.CHECKS) == {p.name.split(".")[0] for p in schemas._DIR.glob("*.schema.json")}
