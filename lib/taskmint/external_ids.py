@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from taskmint.config import TOOLS
@@ -32,14 +33,19 @@ def format_id(tool: str, key: str, number: int) -> str:
 
 def parse_stored(tool: str, value: str) -> ExternalRef | None:
     """The number inside a stored external ID, or None when it has the wrong shape."""
-    if tool in ("jira", "linear"):
-        m = _KEYED_RE.fullmatch(value)
-        return ExternalRef(tool, m.group(1).upper(), int(m.group(2))) if m else None
-    if tool == "github":
-        m = re.fullmatch(r"#([1-9][0-9]*)", value)
-    else:
-        m = re.fullmatch(r"([1-9][0-9]*)", value)
-    return ExternalRef(tool, "", int(m.group(1))) if m else None
+    found = _key_number(tool, value)
+    return ExternalRef(tool, found[0], found[1]) if found else None
+
+
+_STORED_RE = {"jira": _KEYED_RE, "linear": _KEYED_RE, "github": re.compile(r"#([1-9][0-9]*)"),
+              "azure_devops": re.compile(r"([1-9][0-9]*)")}
+
+
+def _key_number(tool: str, value: str) -> tuple[str, int] | None:
+    m = _STORED_RE.get(tool, _STORED_RE["azure_devops"]).fullmatch(value)
+    if m is None:
+        return None
+    return (m.group(1).upper(), int(m.group(2))) if tool in ("jira", "linear") else ("", int(m.group(1)))
 
 
 def candidates(ref: str) -> list[ExternalRef]:
@@ -108,15 +114,31 @@ def merge_max(into: dict, other: dict) -> bool:
 
 def refs_in(external_ids: object) -> list[ExternalRef]:
     """The well-formed external IDs in a mapping entry or a frontmatter external_ids value."""
+    return [ExternalRef(tool, key, number) for tool, key, number in _numbers(external_ids)]
+
+
+def highest(entries: Iterable[object]) -> dict:
+    """Counters as high as the highest well-formed external ID in any of ``entries``
+    (mapping entries or frontmatter external_ids values): refs_in without the objects."""
+    best: dict[tuple[str, str], int] = {}
+    for entry in entries:
+        for tool, key, number in _numbers(entry):
+            if best.get((tool, key), 0) < number:
+                best[(tool, key)] = number
+    counters = empty_counters()
+    for (tool, key), number in best.items():
+        set_counter(counters, tool, key, number)
+    return counters
+
+
+def _numbers(external_ids: object) -> Iterator[tuple[str, str, int]]:
     if not isinstance(external_ids, dict):
-        return []
-    out = []
+        return
     for tool, value in external_ids.items():
-        if tool in TOOLS and isinstance(value, (str, int)) and not isinstance(value, bool):
+        if tool in _STORED_RE and isinstance(value, (str, int)) and not isinstance(value, bool):
             text = str(value)
             if tool == "github" and not text.startswith("#"):
                 text = "#" + text
-            r = parse_stored(tool, text)
-            if r:
-                out.append(r)
-    return out
+            found = _key_number(tool, text)
+            if found:
+                yield tool, found[0], found[1]

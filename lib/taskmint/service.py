@@ -171,8 +171,7 @@ def create(
     cfg = config.load(project)
     project.check_inside(project.tasks_dir / "backlog" / "x.md")
     with transaction(project) as txn:
-        by_name = tasks.ids_by_filename(project)
-        taken = txn.known_ids() | set(by_name)
+        taken = txn.known_ids() | tasks.task_ids(project)
         if parent is not None:
             parent_file = resolve(project, txn, parent)
             parent_id = str(parent_file.meta["id"]).upper()

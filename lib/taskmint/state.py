@@ -207,9 +207,7 @@ def _save(project: Project, path: Path, data: dict, backup: bool) -> None:
 
 def mapping_max(mappings: dict) -> dict:
     """Counters as high as the highest number the mapping holds."""
-    counters = external_ids.empty_counters()
-    external_ids.raise_to(counters, [r for ext in mappings.values() for r in external_ids.refs_in(ext)])
-    return counters
+    return external_ids.highest(mappings.values())
 
 
 # The registry lives in the git common dir and is shared by every worktree of a repository:
