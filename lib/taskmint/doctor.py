@@ -46,7 +46,7 @@ class Task:
     meta: dict[str, Any]
     id: str | None  # upper-cased; None when the file has none
     refs: list[ExternalRef]
-    order: tuple  # earliest created first: the copy that keeps a duplicated ID or number
+    order: tuple  # (created, path): see _first
 
 
 @dataclass
@@ -70,7 +70,7 @@ class Exam:
     newer: bool = False
     mapping: StateFile | None = None
     counters: StateFile | None = None
-    mappings: dict[str, dict[str, str]] = field(default_factory=dict)  # the usable mapping (file or .bak)
+    mappings: dict[str, dict[str, str]] = field(default_factory=dict)  # the usable mapping (file or .bak), upper keys
     unreadable_ids: set[str] = field(default_factory=set)  # IDs named by files that cannot be read
     here: dict = field(default_factory=external_ids.empty_counters)  # every number in use in this worktree
     floor: dict = field(default_factory=external_ids.empty_counters)  # ... and in every other one
@@ -161,13 +161,24 @@ def _id_findings(project: Project, exam: Exam) -> None:
                          fixable=False)
 
 
+def _first(exam: Exam, task: Task, ref: ExternalRef | None = None) -> tuple:
+    """Sort key of the copy that keeps a duplicated ID (or number): created first; within
+    the same second, the one the mapping records."""
+    entry = exam.mappings.get(task.id or "")
+    if ref is None:
+        agrees = entry == {r.tool: r.text() for r in task.refs}
+    else:
+        agrees = entry is not None and entry.get(ref.tool) == ref.text()
+    return task.order[0], not agrees, task.order[1]
+
+
 def _groups(exam: Exam) -> dict[str, list[Task]]:
     by_id: dict[str, list[Task]] = {}
     for task in exam.tasks:
         if task.id is not None and _KEY_RE.fullmatch(task.id):
             by_id.setdefault(task.id, []).append(task)
     for group in by_id.values():
-        group.sort(key=lambda t: t.order)
+        group.sort(key=lambda t: _first(exam, t))
     return by_id
 
 
@@ -177,21 +188,22 @@ def _duplicate_findings(project: Project, exam: Exam, by_id: dict[str, list[Task
             for later in group[1:]:
                 exam.duplicate_ids.append(later)
                 exam.add("duplicate-id", project.rel(later.path),
-                         f"ID {task_id} is also used by {project.rel(group[0].path)} (created earlier); --fix gives "
-                         f"this file a new ID and records {task_id} in {PREVIOUS_IDS}")
+                         f"ID {task_id} is also used by {project.rel(group[0].path)} (the copy created first keeps "
+                         f"it); --fix gives this file a new ID and records {task_id} in {PREVIOUS_IDS}")
     by_ref: dict[tuple[str, str, int], list[Task]] = {}
     for task in exam.tasks:
         for ref in _effective_refs(exam, task):
             by_ref.setdefault((ref.tool, ref.key, ref.number), []).append(task)
     for (tool, key, number), group in by_ref.items():
         if len(group) > 1:
-            group.sort(key=lambda t: t.order)
             ref = ExternalRef(tool, key, number)
+            group.sort(key=lambda t: _first(exam, t, ref))
             for later in group[1:]:
                 exam.duplicate_refs.append((later, ref))
                 exam.add("duplicate-external-id", project.rel(later.path),
-                         f"{tool} {ref.text()} is also used by {project.rel(group[0].path)} (created earlier); --fix "
-                         f"gives this task a new {tool} number and records {tool}:{ref.text()} in {PREVIOUS_EXTERNAL}")
+                         f"{tool} {ref.text()} is also used by {project.rel(group[0].path)} (the task created first "
+                         f"keeps it); --fix gives this task a new {tool} number and records {tool}:{ref.text()} in "
+                         f"{PREVIOUS_EXTERNAL}")
 
 
 def _effective_refs(exam: Exam, task: Task) -> list[ExternalRef]:
@@ -201,13 +213,12 @@ def _effective_refs(exam: Exam, task: Task) -> list[ExternalRef]:
 
 def _mapping_findings(project: Project, exam: Exam, by_id: dict[str, list[Task]]) -> None:
     rel = project.rel(project.mapping_path)
-    keys = {k.upper(): k for k in exam.mappings}
     for task_id, group in by_id.items():
         if len(group) > 1:
             continue  # the duplicate-id repair settles which file the entry belongs to
         task = group[0]
         where = project.rel(task.path)
-        entry = exam.mappings.get(keys.get(task_id, ""))
+        entry = exam.mappings.get(task_id)
         if entry is None:
             exam.add("mapping-missing", where, f"{task_id} is not in {rel}; --fix adds it")
             continue
@@ -225,7 +236,7 @@ def _mapping_findings(project: Project, exam: Exam, by_id: dict[str, list[Task]]
             exam.add("mapping-mismatch", where, f"frontmatter lacks {says} that {rel} records; --fix writes it into "
                      "the file")
     for key in exam.mappings:
-        if key.upper() not in by_id and key.upper() not in exam.unreadable_ids:
+        if key not in by_id and key not in exam.unreadable_ids:
             exam.add("mapping-orphan", rel, f"{key} has no task file; --fix drops the entry (its numbers stay used)")
 
 
@@ -363,7 +374,8 @@ def _state_findings(project: Project, exam: Exam) -> None:
         usable = main if main.data is not None else bak
         if kind == "mappings":
             exam.mapping = main
-            exam.mappings = usable.data["mappings"] if usable.data is not None else {}
+            found = usable.data["mappings"] if usable.data is not None else {}
+            exam.mappings = {k.upper(): v for k, v in found.items()}
         else:
             exam.counters = main
         if main.migrated:
@@ -436,7 +448,8 @@ def repair(project: Project, exam: Exam) -> list[str]:
     Caller holds the lock. Numbers are saved before any task file mentions them."""
     done: list[str] = []
     taken = set(exam.all_ids) | set(tasks.ids_by_filename(project)) | exam.unreadable_ids
-    taken |= {t.id for t in exam.tasks if t.id} | {p.upper() for t in exam.tasks for p in _listed(t.meta, PREVIOUS_IDS, [])}
+    taken |= {t.id for t in exam.tasks if t.id}
+    taken |= {p.upper() for t in exam.tasks for p in _listed(t.meta, PREVIOUS_IDS, [])}
     new_ids: dict[Task, str] = {}
     for task in exam.missing_id:
         new_ids[task] = ids.new_id(None, len(taken), lambda c: c.upper() in taken)
@@ -462,8 +475,10 @@ def repair(project: Project, exam: Exam) -> list[str]:
             renumbered.setdefault(task, {}).update(txn.allocate(config.Config(tools=lacking)))
     txn.registry.ids |= {t.id for t in exam.tasks if t.id and ids.is_valid_id(t.id)} | set(new_ids.values())
     counters = exam.counters
-    if counters is None or counters.data is None or counters.migrated or counters.data["counters"] != txn.state.counters:
-        state.save_counters(project, txn.state.counters)
+    if counters is None or counters.data is None or counters.migrated or (
+        counters.data["counters"] != txn.state.counters
+    ):
+        _save(state.save_counters, project, txn.state.counters, counters)
         done.append(f"{project.rel(project.counters_path)} raised to the highest numbers in use")
     if project.registry_path is not None and (
         exam.registry is None or exam.registry["counters"] != txn.registry.counters
@@ -482,15 +497,22 @@ def repair(project: Project, exam: Exam) -> list[str]:
         if task_id and _KEY_RE.fullmatch(task_id) and task_id not in final:
             final[task_id] = {r.tool: r.text() for r in external_ids.refs_in(_ext_dict(task, replace))}
     for key, entry in exam.mappings.items():
-        if key.upper() in exam.unreadable_ids and key.upper() not in final:
-            final[key.upper()] = entry  # its file exists but cannot be read: keep what we know
-    order = [k.upper() for k in exam.mappings if k.upper() in final]
+        if key in exam.unreadable_ids and key not in final:
+            final[key] = entry  # its file exists but cannot be read: keep what we know
+    order = [k for k in exam.mappings if k in final]
     mappings = {k: final[k] for k in order + sorted(set(final) - set(order))}
     mapping = exam.mapping
     if mapping is None or mapping.data is None or mapping.migrated or mapping.data["mappings"] != mappings:
-        state.save_mapping(project, mappings)
+        _save(state.save_mapping, project, mappings, mapping)
         done.append(f"{project.rel(project.mapping_path)} rebuilt from the task files ({len(mappings)} entries)")
     return done
+
+
+def _save(save, project: Project, payload: dict, old: StateFile | None) -> None:
+    save(project, payload)
+    if old is not None and old.problem is not None:
+        # The first write kept the broken file as .bak; a second one makes .bak a good copy.
+        save(project, payload)
 
 
 def _repair_task(project: Project, exam: Exam, task: Task, new_id: str | None, replace: dict[str, str],

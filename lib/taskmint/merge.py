@@ -48,7 +48,9 @@ def _side(raw: bytes, side: str) -> tuple[str, dict] | None:
     try:
         return kind, state.parse(raw, kind, side)[0]
     except state.Unusable as e:
-        raise MergeConflict(f"{side} is unusable ({e}); resolve the file by hand, then run `taskmint doctor --fix`") from None
+        raise MergeConflict(
+            f"{side} is unusable ({e}); resolve the file by hand, then run `taskmint doctor --fix`"
+        ) from None
     except StateError:
         raise MergeConflict(f"{side} was written by a newer taskmint; upgrade taskmint and merge again") from None
 
@@ -162,21 +164,18 @@ def _ensure_attributes(project: Project) -> list[str]:
     return [f"added {len(missing)} lines to {project.rel(path)} (commit it so every clone uses the driver)"]
 
 
-def _hook_text(project: Project, top: Path) -> str:
+def _ensure_hook(project: Project) -> list[str]:
+    path = Path(project.root, _git(project, "rev-parse", "--git-path", "hooks/post-merge"))
+    top = Path(_git(project, "rev-parse", "--show-toplevel"))
     inside = project.root.resolve().relative_to(top.resolve()).as_posix() or "."
-    return (
+    command = (f"{taskmint_command()} --root {shlex.quote(inside)} doctor --quiet "
+               "|| echo 'taskmint: run `taskmint doctor --fix` to repair the merged tasks' >&2")
+    text = (
         "#!/bin/sh\n"
         f"{HOOK_MARKER}: installed by `taskmint install-merge-driver` (run it again to update this file).\n"
         "# Branches that each created tasks can bring duplicate IDs or numbers; doctor reports them.\n"
-        f"{taskmint_command()} --root {shlex.quote(inside)} doctor --quiet "
-        "|| echo 'taskmint: run `taskmint doctor --fix` to repair the merged tasks' >&2\n"
-        "exit 0\n"
+        f"{command}\nexit 0\n"
     )
-
-
-def _ensure_hook(project: Project) -> list[str]:
-    path = Path(project.root, _git(project, "rev-parse", "--git-path", "hooks/post-merge"))
-    text = _hook_text(project, Path(_git(project, "rev-parse", "--show-toplevel")))
     try:
         old = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -184,7 +183,6 @@ def _ensure_hook(project: Project) -> list[str]:
     except (OSError, UnicodeDecodeError) as e:
         raise TaskmintError(f"cannot read {path}: {e}; fix or remove it and run install-merge-driver again") from None
     if old is not None and HOOK_MARKER not in old:
-        command = text.splitlines()[3]
         return [f"warning: {path} is someone else's hook and was left alone; add this line to it: {command}"]
     if old == text:
         return []

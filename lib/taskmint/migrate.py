@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import io
 import json
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -221,7 +222,10 @@ def _plan_edits(project: Project, txn: Txn, result: Plan, files: list[tuple[Path
             now = frontmatter.parse(doc, project.rel(path))
             changed = {k: v for k, v in updates.items() if now.get(k) != v or k not in now}
             if changed:
-                frontmatter.set_keys(doc, changed)
+                try:
+                    frontmatter.set_keys(doc, changed)
+                except TaskmintError as e:
+                    raise TaskmintError(f"{project.rel(path)}: {e}; nothing was migrated") from None
                 new_text = doc.render()
         result.edits.append(Edit(path, move.new_path if move else path, text.encode("utf-8"),
                                  new_text.encode("utf-8"), changes))
@@ -237,7 +241,11 @@ def _locked(project: Project, write: bool) -> Iterator[Txn]:
             yield txn
     else:  # a dry run reads under the lock but writes nothing, not even a v1.0 import
         with lock.held(project.lock_path):
-            yield Txn(project, state.load(project), state.load_registry(project))
+            # The loader announces repairs ("migrated it to 2.0") that a dry run never
+            # writes; the plan lists the import itself.
+            with redirect_stderr(io.StringIO()):
+                loaded = Txn(project, state.load(project), state.load_registry(project))
+            yield loaded
 
 
 def _stamp(project: Project) -> Path:

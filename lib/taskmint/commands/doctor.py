@@ -31,9 +31,11 @@ def run(project: Project, args: argparse.Namespace) -> int:
     if not result.findings:
         if not args.quiet:
             print(f"no problems ({result.tasks} task files)")
-    elif not args.fix and any(f.fixable for f in result.findings):
-        fixable = sum(f.fixable for f in result.findings)
-        print(f"{len(result.findings)} problems, {fixable} fixable: run `taskmint doctor --fix`")
     else:
-        print(f"{len(result.findings)} problems left to fix by hand")
+        count = f"{len(result.findings)} problem{'s' * (len(result.findings) != 1)}"
+        fixable = sum(f.fixable for f in result.findings)
+        if not args.fix and fixable:
+            print(f"{count}, {fixable} fixable: run `taskmint doctor --fix`")
+        else:
+            print(f"{count} left to fix by hand")
     return 1 if result.findings else 0
