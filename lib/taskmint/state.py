@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from taskmint import atomic, external_ids, schemas, yamltext
+from taskmint import atomic, external_ids, jsontext, schemas, yamltext
 from taskmint.errors import StateError
 from taskmint.project import Project
 
@@ -189,7 +189,7 @@ def load(project: Project) -> State:
 
 
 def dump(data: dict) -> bytes:
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return (jsontext.dumps(data) + "\n").encode("utf-8")
 
 
 def save_counters(project: Project, counters: dict, *, backup: bool = True) -> None:
