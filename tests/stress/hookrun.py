@@ -36,7 +36,10 @@ def plugin_data(data: Path) -> Path:
     """A plugin data directory whose venv interpreter is the one running the tests (which
     has taskmint's dependencies), as the SessionStart hook would have provisioned it."""
     (data / "venv" / "bin").mkdir(parents=True)
-    (data / "venv" / "bin" / "python").symlink_to(sys.executable)
+    python = data / "venv" / "bin" / "python"
+    # A script, not a symlink: a symlinked venv interpreter would lose its pyvenv.cfg.
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
     return data
 
 
