@@ -19,6 +19,10 @@ ID_RE = re.compile(r"TASK-(?:([A-Z0-9]{2,4})-)?([0-9A-F]{4,})((?:\.[1-9][0-9]*)*
 # File names carry the ID in upper case and a lower-case slug, which keeps a hex-looking
 # slug word from being read as part of the ID.
 FILENAME_RE = re.compile(r"(TASK-(?:[A-Z0-9]{2,4}-)?[0-9A-F]{4,}(?:\.[1-9][0-9]*)*)(?:-|\.md$)")
+# FILENAME_RE over many names joined with NUL (which no file name holds): each match is one
+# whole name, capturing its ID or "". A regex pass in C instead of a Python call per file;
+# at 10,000 tasks that was most of a create's scan of tasks/.
+_JOINED_RE = re.compile(r"(?:(TASK-(?:[A-Z0-9]{2,4}-)?[0-9A-F]{4,}(?:\.[1-9][0-9]*)*)(?=-|\.md(?:\0|\Z))|)[^\0]+\0?")
 EPIC_RE = re.compile(r"EPIC-0*([0-9]{1,3})", re.IGNORECASE)
 SLUG_MAX = 50
 
@@ -34,6 +38,15 @@ def normalize(task_id: str) -> str:
 def id_from_filename(name: str) -> str | None:
     m = FILENAME_RE.match(name)
     return m.group(1) if m else None
+
+
+def ids_in_names(names: list[str]) -> tuple[set[str], list[str]]:
+    """(the IDs id_from_filename reads from ``names``, the names it reads none from), for
+    names that all end in .md."""
+    found = _JOINED_RE.findall("\0".join(names))
+    if "" not in found:
+        return set(found), []
+    return set(found) - {""}, [n for n, i in zip(names, found) if not i]
 
 
 def validate_prefix(prefix: str) -> str:

@@ -26,44 +26,51 @@ class TaskFile:
 def walk(directory: Path) -> Iterator[Path]:
     """Every *.md file below ``directory``; symlinks are not followed, so a link cannot
     pull files from outside the project into it."""
-    return map(Path, _md_files(str(directory)))
+    for folder, names in _md_names(str(directory)):
+        for name in names:
+            yield Path(folder, name)
 
 
-def _md_files(directory: str) -> Iterator[str]:
-    # Plain strings: building a Path per file cost more than the scan at 10,000 tasks.
+def _md_names(directory: str) -> Iterator[tuple[str, list[str]]]:
+    """(folder, names of the *.md files in it) for ``directory`` and every folder below it.
+    Plain strings: building a Path per file cost more than the scan at 10,000 tasks."""
     try:
-        entries = list(os.scandir(directory))
+        with os.scandir(directory) as found:
+            entries = list(found)
     except (FileNotFoundError, NotADirectoryError):
         return
+    yield directory, [e.name for e in entries if e.name.endswith(".md") and e.is_file(follow_symlinks=False)]
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
-            yield from _md_files(entry.path)
-        elif entry.name.endswith(".md") and entry.is_file(follow_symlinks=False):
-            yield entry.path
+            yield from _md_names(entry.path)
 
 
 def ids_by_filename(project: Project) -> dict[str, list[Path]]:
-    """Upper-cased ID -> files named after it; cheap enough for every create."""
+    """Upper-cased ID -> files named after it (or, when the name carries no ID, whose
+    frontmatter holds it)."""
     found: dict[str, list[Path]] = {}
-    for task_id, path in _ids(project):
-        found.setdefault(task_id, []).append(Path(path))
+    for folder, names in _md_names(str(project.tasks_dir)):
+        for name in names:
+            path = Path(folder, name)
+            task_id = ids.id_from_filename(name) or _id_inside(project, path)
+            if task_id:
+                found.setdefault(task_id.upper(), []).append(path)
     return found
 
 
 def task_ids(project: Project) -> set[str]:
-    """The upper-cased IDs ids_by_filename knows, without building its paths."""
-    return {task_id for task_id, _ in _ids(project)}
-
-
-def _ids(project: Project) -> Iterator[tuple[str, str]]:
-    for path in _md_files(str(project.tasks_dir)):
-        task_id = ids.id_from_filename(os.path.basename(path))
-        if task_id is None:
+    """The IDs ids_by_filename knows, fast enough for every create at 10,000 tasks."""
+    found: set[str] = set()
+    for folder, names in _md_names(str(project.tasks_dir)):
+        named, unnamed = ids.ids_in_names(names)
+        found.update(named)  # file names carry IDs in upper case
+        for name in unnamed:
             # TASK-a3f8-x.md or notes.md (written by hand or another tool): only the
             # frontmatter says which ID the file holds, and create must not issue it again.
-            task_id = _id_inside(project, Path(path))
-        if task_id:
-            yield task_id.upper(), path
+            task_id = _id_inside(project, Path(folder, name))
+            if task_id:
+                found.add(task_id.upper())
+    return found
 
 
 def _id_inside(project: Project, path: Path) -> str | None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -101,6 +102,24 @@ def test_is_valid_id(value, valid):
 ])
 def test_id_from_filename_compares_whole_ids(name, task_id):
     assert ids.id_from_filename(name) == task_id
+
+
+_NAME_PARTS = ["TASK-", "FIX-", "A3F2", "a3f2", "7", ".1", "-", ".md", "\n", "x"]
+
+
+def _agrees_with_id_from_filename(names: list[str]) -> None:
+    found, unnamed = ids.ids_in_names(names)
+    assert found == {i for i in map(ids.id_from_filename, names) if i}
+    assert unnamed == [n for n in names if ids.id_from_filename(n) is None]
+
+
+def test_ids_in_names_reads_what_id_from_filename_reads_for_every_short_name():
+    _agrees_with_id_from_filename(["".join(p) + ".md" for p in itertools.product(_NAME_PARTS, repeat=4)])
+
+
+@given(st.lists(st.lists(st.sampled_from(_NAME_PARTS + ["é", "B.2"]), max_size=10).map("".join), max_size=30))
+def test_ids_in_names_reads_what_id_from_filename_reads(stems):
+    _agrees_with_id_from_filename([stem + ".md" for stem in stems])
 
 
 def test_subtask_numbering():
