@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from taskmint import atomic, external_ids, jsontext, schemas, yamltext
+from taskmint import atomic, external_ids, floor_cache, ids, jsontext, mapping_text, schemas, validators, yamltext
 from taskmint.errors import StateError
 from taskmint.project import Project
 
@@ -28,6 +28,10 @@ class State:
     # Files recovered from their .bak: rewriting them must not rotate the unusable file
     # into .bak, over the good copy it was recovered from.
     from_backup: set[Path] = field(default_factory=set)
+    # Of the mapping file as read (None unless read as is from the file itself): the SHA-256
+    # of its bytes, the key to the floor_cache; and its text, when saving can append to it.
+    mapping_sha256: str | None = None
+    mapping_text: mapping_text.Snapshot | None = None
 
 
 class Unusable(Exception):
@@ -82,9 +86,9 @@ def _migrate_v1(kind: str, data: dict) -> dict:
     return {"version": VERSION, "updated": data.get("updated") or yamltext.now(), "counters": counters}
 
 
-def _read(path: Path, kind: str, rel: str) -> tuple[dict, bool] | None:
-    """(validated current-version content, whether it was migrated) of ``path``; None
-    when it does not exist."""
+def _read(path: Path, kind: str, rel: str) -> tuple[dict, bool, bytes, bool] | None:
+    """(validated current-version content, whether it was migrated, the bytes, whether
+    they are in taskmint's own mapping layout) of ``path``; None when it does not exist."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -93,18 +97,26 @@ def _read(path: Path, kind: str, rel: str) -> tuple[dict, bool] | None:
         raise Unusable("it is a directory") from None
     except OSError as e:
         raise StateError(f"cannot read {rel}: {e.strerror}; check its permissions") from None
-    return parse(raw, kind, rel)
+    data, migrated, plain = _parse(raw, kind, rel)
+    return data, migrated, raw, plain
 
 
 def parse(raw: bytes, kind: str, rel: str) -> tuple[dict, bool]:
     """(validated current-version content, whether it was migrated from v1.0) of the bytes
     of a state file of ``kind`` ("mappings" or "counters"); Unusable when they cannot be
     used, StateError when a newer taskmint wrote them."""
+    return _parse(raw, kind, rel)[:2]
+
+
+def _parse(raw: bytes, kind: str, rel: str) -> tuple[dict, bool, bool]:
     schema = "mapping" if kind == "mappings" else "counters"
     try:
-        data = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        data = json.loads(text)
     except (UnicodeDecodeError, ValueError) as e:
         raise Unusable(f"not valid JSON: {e}") from None
+    if kind == "mappings" and validators.plain_mapping_text(text):
+        return data, False, True  # valid, proven without a walk through 10,000 entries
     version = _version(data)
     if version > _KNOWN:
         raise StateError(
@@ -117,7 +129,7 @@ def parse(raw: bytes, kind: str, rel: str) -> tuple[dict, bool]:
     problem = schemas.problem(schema, data)
     if problem:
         raise Unusable(f"schema violation {problem}")
-    return data, migrated
+    return data, migrated, False
 
 
 def _load_one(project: Project, path: Path, kind: str, state: State) -> dict | None:
@@ -126,10 +138,14 @@ def _load_one(project: Project, path: Path, kind: str, state: State) -> dict | N
     try:
         found = _read(path, kind, rel)
         if found is not None:
-            data, migrated = found
+            data, migrated, raw, plain = found
             if migrated:
                 warn(f"{rel} is in the v1.0 format; migrated it to {VERSION}")
                 state.repaired.append(rel)
+            elif kind == "mappings":
+                state.mapping_sha256 = floor_cache.digest(raw)
+                if plain:
+                    state.mapping_text = mapping_text.snapshot(raw.decode("utf-8"), data["mappings"])
             return data
         reason = "it is missing"
     except Unusable as e:
@@ -179,13 +195,35 @@ def load(project: Project) -> State:
         # no licence to start again at 1 below tasks that already carry numbers.
         from taskmint import tasks
 
+        found = [meta for _, meta in tasks.iter_frontmatter(project)]
         refs = [r for ext in state.mappings.values() for r in external_ids.refs_in(ext)]
-        refs += [r for _, meta in tasks.iter_frontmatter(project) for r in external_ids.refs_in(meta.get("external_ids"))]
+        refs += [r for meta in found for r in external_ids.refs_in(meta.get("external_ids"))]
         if external_ids.raise_to(state.counters, refs) and counters is None:
             rel = project.rel(project.counters_path)
             warn(f"{rel} is missing; rebuilt it from the numbers the task files carry")
             state.repaired.append(rel)
+        if mapping is None or project.mapping_path in state.from_backup:
+            _add_unmapped(project, state, found)
     return state
+
+
+def _add_unmapped(project: Project, state: State, metas: list[dict]) -> None:
+    """Entries for the task files a recovered (or lost) mapping lacks: a .bak is one write
+    behind, so it misses the task created last."""
+    known = {k.upper() for k in state.mappings}
+    added = 0
+    for meta in metas:
+        task_id = meta.get("id")
+        ext = {r.tool: r.text() for r in external_ids.refs_in(meta.get("external_ids"))}
+        if ids.is_valid_id(task_id) and ext and task_id.upper() not in known:
+            state.mappings[task_id.upper()] = ext
+            known.add(task_id.upper())
+            added += 1
+    if added:
+        rel = project.rel(project.mapping_path)
+        warn(f"added {added} task file(s) that {rel} lacked, from their frontmatter")
+        if rel not in state.repaired:
+            state.repaired.append(rel)
 
 
 def dump(data: dict) -> bytes:
@@ -196,13 +234,22 @@ def save_counters(project: Project, counters: dict, *, backup: bool = True) -> N
     _save(project, project.counters_path, {"version": VERSION, "updated": yamltext.now(), "counters": counters}, backup)
 
 
-def save_mapping(project: Project, mappings: dict, *, backup: bool = True) -> None:
-    _save(project, project.mapping_path, {"version": VERSION, "updated": yamltext.now(), "mappings": mappings}, backup)
+def save_mapping(project: Project, mappings: dict, *, backup: bool = True,
+                 base: mapping_text.Snapshot | None = None) -> bytes:
+    """Write the mapping (appending to ``base``, the text it was read from, when that gives
+    the same bytes); returns the bytes written."""
+    raw = mapping_text.render(VERSION, yamltext.now(), mappings, base).encode("utf-8")
+    _write(project, project.mapping_path, raw, backup)
+    return raw
 
 
 def _save(project: Project, path: Path, data: dict, backup: bool) -> None:
+    _write(project, path, dump(data), backup)
+
+
+def _write(project: Project, path: Path, raw: bytes, backup: bool) -> None:
     project.check_inside(path)
-    atomic.write_atomic(path, dump(data), backup=path.with_name(path.name + ".bak") if backup else None)
+    atomic.write_atomic(path, raw, backup=path.with_name(path.name + ".bak") if backup else None)
 
 
 def mapping_max(mappings: dict) -> dict:
@@ -250,4 +297,7 @@ def save_registry(project: Project, registry: Registry) -> None:
         return
     data = {"version": VERSION, "updated": yamltext.now(), "counters": registry.counters, "ids": sorted(registry.ids)}
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_atomic(path, dump(data), backup=path.with_name(path.name + ".bak"))
+    # On one line: nobody diffs or merges this file (it lives in .git), and json writes it in
+    # C only without indent; every create rewrites all 10,000 IDs.
+    raw = (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8")
+    atomic.write_atomic(path, raw, backup=path.with_name(path.name + ".bak"))

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+import copy
 from dataclasses import dataclass
 
-from taskmint import external_ids, lock, state
+from taskmint import external_ids, floor_cache, lock, state
 from taskmint.config import Config
 from taskmint.external_ids import ExternalRef
 from taskmint.project import Project
@@ -20,14 +21,18 @@ class Txn:
     project: Project
     state: state.State
     registry: state.Registry
+    # The counters after allocate issued numbers: at or above every number the mapping can
+    # hold until this transaction ends, since the mapping gains only numbers issued here.
+    issued: dict | None = None
 
     def known_ids(self) -> set[str]:
-        return {i.upper() for i in self.state.mappings} | self.registry.ids
+        return set(map(str.upper, self.state.mappings)) | self.registry.ids
 
     def allocate(self, config: Config) -> dict[str, str]:
         """The next number for every configured tool, above anything this worktree, any
         other worktree (via the registry) or the mapping has seen."""
-        floor = state.mapping_max(self.state.mappings)
+        digest = self.state.mapping_sha256
+        floor = (digest and floor_cache.lookup(self.project, digest)) or state.mapping_max(self.state.mappings)
         external_ids.merge_max(floor, self.registry.counters)
         external_ids.merge_max(self.state.counters, floor)
         issued: dict[str, str] = {}
@@ -37,6 +42,7 @@ class Txn:
             external_ids.raise_to(self.state.counters, [ref])
             issued[tool] = ref.text()
         external_ids.merge_max(self.registry.counters, self.state.counters)
+        self.issued = copy.deepcopy(self.state.counters)
         return issued
 
     def save_numbers(self, new_ids: list[str] = ()) -> None:
@@ -48,8 +54,10 @@ class Txn:
                             backup=self.project.counters_path not in self.state.from_backup)
 
     def save_mapping(self) -> None:
-        state.save_mapping(self.project, self.state.mappings,
-                           backup=self.project.mapping_path not in self.state.from_backup)
+        written = state.save_mapping(self.project, self.state.mappings, base=self.state.mapping_text,
+                                     backup=self.project.mapping_path not in self.state.from_backup)
+        if self.issued is not None:
+            floor_cache.remember(self.project, floor_cache.digest(written), self.issued)
 
 
 @contextmanager

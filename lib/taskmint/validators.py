@@ -45,7 +45,8 @@ def _envelope(data: Any, required: set[str], optional: set[str]) -> bool:
         and _const(data["version"], "2.0") and isinstance(data.get("updated", ""), str)
 
 
-def _counters(value: Any) -> bool:
+def counters(value: Any) -> bool:
+    """The counters object of the counters file and the registry."""
     if not isinstance(value, dict) or value.keys() != {"jira", "linear", "github", "azure_devops"}:
         return False
     for tool in ("jira", "linear"):
@@ -59,7 +60,7 @@ def _counters(value: Any) -> bool:
 
 
 def counters_file(data: Any) -> bool:
-    return _envelope(data, {"version", "updated", "counters"}, set()) and _counters(data["counters"])
+    return _envelope(data, {"version", "updated", "counters"}, set()) and counters(data["counters"])
 
 
 def mapping_file(data: Any) -> bool:
@@ -76,8 +77,24 @@ def mapping_file(data: Any) -> bool:
     return True
 
 
+# A mapping file as taskmint writes it (indent 2, nothing escaped), whose every value fits its
+# pattern: one regex pass in C, about three times faster than mapping_file at 10,000 tasks.
+# A text it accepts is a valid mapping file; a text it rejects may still be one (another
+# layout, escapes, a final newline in a value) and goes on to mapping_file.
+_TOOL_LINE = ('"(?:jira": "[A-Z][A-Z0-9_]*-[1-9][0-9]*|linear": "[A-Z][A-Z0-9]*-[1-9][0-9]*'
+              '|github": "#[1-9][0-9]*|azure_devops": "[1-9][0-9]*)"')
+_ENTRY = rf'    "TASK-[A-Za-z0-9][A-Za-z0-9.-]*": (?:\{{\}}|\{{\n(?:      {_TOOL_LINE},\n)*      {_TOOL_LINE}\n    \}})'
+_MAPPING_TEXT = re.compile(r'\{\n  "version": "2\.0",\n  "updated": "[^"\\\x00-\x1f]*",\n  "mappings": '
+                           rf'(?:\{{\}}|\{{\n(?:{_ENTRY},\n)*{_ENTRY}\n  \}})\n\}}\n?')
+
+
+def plain_mapping_text(text: str) -> bool:
+    """Whether ``text`` is a valid mapping file in taskmint's own layout (see above)."""
+    return _MAPPING_TEXT.fullmatch(text) is not None
+
+
 def registry_file(data: Any) -> bool:
-    return _envelope(data, {"version", "counters", "ids"}, {"updated"}) and _counters(data["counters"]) \
+    return _envelope(data, {"version", "counters", "ids"}, {"updated"}) and counters(data["counters"]) \
         and isinstance(data["ids"], list) and all(isinstance(i, str) for i in data["ids"])
 
 

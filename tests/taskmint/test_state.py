@@ -117,8 +117,12 @@ def test_mapping_recovered_from_bak(project, capsys):
     second = service.create(project, "two")
     project.mapping_path.write_text("{truncated", encoding="utf-8")
     loaded = load_locked(project)
-    assert "external_id_mapping.json is unusable" in capsys.readouterr().err
-    assert list(loaded.mappings) == [first["id"]]  # the .bak is one write behind
+    err = capsys.readouterr().err
+    assert "external_id_mapping.json is unusable" in err
+    # the .bak is one write behind; the task it lacks is added back from its frontmatter
+    assert "added 1 task file(s) that .claude/state/external_id_mapping.json lacked" in err
+    assert loaded.mappings == {first["id"]: first["external_ids"], second["id"]: second["external_ids"]}
+    assert json.loads(project.mapping_path.read_text())["mappings"] == loaded.mappings  # persisted at once
     # the counters never go below what the task files carry
     assert loaded.counters["github"] == 2 and loaded.counters["jira"] == {"PROJ": 2}
     assert service.show(project, "#2")["id"] == second["id"]  # found through its frontmatter
@@ -256,12 +260,13 @@ def test_guardkit_v1_files_load_migrate_and_never_reissue(project, capsys):
 
 
 def test_v1_mapping_with_a_non_object_entry_falls_back_to_bak(project, capsys):
-    service.create(project, "one")
+    one = service.create(project, "one")
     broken = dict(GUARDKIT_MAPPING, mappings={"TASK-0001": "PROJ-1"})
     write_json(project.mapping_path, broken)
     loaded = load_locked(project)
     assert "is not an object" in capsys.readouterr().err
-    assert len(loaded.mappings) == 0  # the .bak (one write behind) has no entries yet
+    # the .bak (one write behind) has no entries yet; the task is added back from its file
+    assert loaded.mappings == {one["id"]: one["external_ids"]}
 
 
 @pytest.mark.parametrize("data, problem", [

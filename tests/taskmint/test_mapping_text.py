@@ -1,0 +1,73 @@
+"""Appending to the mapping text must give exactly what rendering the whole document gives,
+whatever happened to the entries in between; and it must be what a create really does."""
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from taskmint import jsontext, mapping_text, service, state, validators
+
+task_key = st.from_regex(r"TASK-[A-Z0-9]{1,6}(?:\.[1-9])?", fullmatch=True)
+external = st.fixed_dictionaries({}, optional={
+    "jira": st.from_regex(r"[A-Z]{1,4}-[1-9][0-9]{0,3}", fullmatch=True),
+    "github": st.from_regex(r"#[1-9][0-9]{0,3}", fullmatch=True),
+    "azure_devops": st.from_regex(r"[1-9][0-9]{0,3}", fullmatch=True)})
+mappings = st.dictionaries(task_key, external, max_size=6)
+
+
+def rendered(updated: str, entries: dict) -> str:
+    return jsontext.dumps({"version": "2.0", "updated": updated, "mappings": entries}) + "\n"
+
+
+def loaded(entries: dict) -> tuple[dict, mapping_text.Snapshot | None]:
+    text = rendered("2026-01-08T10:00:00Z", entries)
+    assert validators.plain_mapping_text(text)
+    parsed = json.loads(text)["mappings"]
+    return parsed, mapping_text.snapshot(text, parsed)
+
+
+@given(before=mappings, added=mappings, data=st.data())
+def test_render_equals_the_whole_render_after_any_change(before, added, data):
+    entries, base = loaded(before)
+    assert (base is None) == (not before)
+    change = data.draw(st.sampled_from(["append", "edit in place", "replace", "delete", "move", "none"]))
+    keys = list(entries)
+    if change == "append" or not keys:
+        entries.update({k: v for k, v in added.items() if k not in entries})
+    elif change == "edit in place":
+        entries[data.draw(st.sampled_from(keys))]["github"] = "#9999"
+    elif change == "replace":
+        entries[data.draw(st.sampled_from(keys))] = data.draw(external)
+    elif change == "delete":
+        del entries[data.draw(st.sampled_from(keys))]
+    elif change == "move":
+        key = data.draw(st.sampled_from(keys))
+        entries[key] = entries.pop(key)
+    assert mapping_text.render("2.0", "2026-11-26T00:00:00Z", entries, base) == rendered("2026-11-26T00:00:00Z", entries)
+
+
+def test_render_appends_to_the_text_it_was_read_from():
+    entries, base = loaded({"TASK-A3F2": {"jira": "PROJ-1"}})
+    marked = mapping_text.Snapshot(base.body.replace("PROJ-1", "MARK-1"), base.keys, base.values)
+    entries["TASK-B4C1"] = {"jira": "PROJ-2"}
+    text = mapping_text.render("2.0", "now", entries, marked)
+    assert "MARK-1" in text and text.endswith('"TASK-B4C1": {\n      "jira": "PROJ-2"\n    }\n  }\n}\n')
+
+
+def test_a_text_with_a_duplicate_key_is_rendered_whole():
+    for text in ('{\n  "version": "2.0",\n  "updated": "x",\n  "mappings": {\n    "TASK-A": {},\n    "TASK-A": {}\n  }\n}\n',
+                 '{\n  "version": "2.0",\n  "updated": "x",\n  "mappings": {\n    "TASK-A": {\n      "github": "#1",\n'
+                 '      "github": "#2"\n    }\n  }\n}\n'):
+        assert validators.plain_mapping_text(text)
+        assert mapping_text.snapshot(text, json.loads(text)["mappings"]) is None
+
+
+def test_creates_write_the_mapping_exactly_as_a_whole_render(project):
+    for n in range(5):
+        service.create(project, f"task {n}")
+        text = project.mapping_path.read_text()
+        assert text == rendered(json.loads(text)["updated"], json.loads(text)["mappings"])
+    loaded_state = state.load(project)
+    assert loaded_state.mapping_text is not None and len(loaded_state.mappings) == 5
