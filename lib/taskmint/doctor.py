@@ -10,6 +10,7 @@ points users here, so this is the one place that must work when nothing else doe
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -24,6 +25,10 @@ from taskmint.transaction import Txn
 
 # What the mapping schema accepts as a key: hash IDs and legacy ones like TASK-042-fix-login.
 _KEY_RE = re.compile(r"TASK-[A-Z0-9][A-Z0-9.-]*")
+# The temporary files taskmint writes next to a task or state file before renaming them over
+# it (tempfile.mkstemp in atomic.write_atomic and floor_cache): `.<name>.<8 random>.tmp`, and
+# `.tmp.bak` for the backup link.
+_TEMP_RE = re.compile(r"\..+\.(?:md|json)\.[a-z0-9_]{8}\.tmp(?:\.bak)?")
 PREVIOUS_IDS = "previous_ids"
 PREVIOUS_EXTERNAL = "previous_external_ids"
 
@@ -83,6 +88,7 @@ class Exam:
     duplicate_refs: list[tuple[Task, ExternalRef]] = field(default_factory=list)
     status_fill: dict[Task, str] = field(default_factory=dict)
     moves: dict[Task, Path] = field(default_factory=dict)
+    temp_files: list[Path] = field(default_factory=list)
 
     def add(self, code: str, where: str, message: str, fixable: bool = True) -> None:
         self.findings.append(Finding(code, where, message, fixable))
@@ -388,6 +394,26 @@ def _state_findings(project: Project, exam: Exam) -> None:
             exam.add("state-missing", rel, "is missing; --fix rebuilds it from the task files")
 
 
+def _temp_findings(project: Project, exam: Exam) -> None:
+    """Temporary files a killed write left behind. Every taskmint write into these folders
+    happens under the lock the caller holds, so none of them is still being written."""
+    folders = [project.state_dir, *([project.shared_dir] if project.shared_dir else [])]
+    folders += [Path(folder) for folder, _, _ in os.walk(project.tasks_dir)]
+    for folder in folders:
+        try:
+            project.check_inside(folder / "x")  # never delete through a symlink out of the project
+            entries = list(os.scandir(folder))
+        except (OSError, TaskmintError):
+            continue
+        for entry in entries:
+            if _TEMP_RE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                exam.temp_files.append(Path(entry.path))
+    if exam.temp_files:
+        listed = ", ".join(project.rel(p) for p in exam.temp_files[:3]) + (", ..." if len(exam.temp_files) > 3 else "")
+        exam.add("temp-files", listed, f"{len(exam.temp_files)} temporary file(s) left by interrupted writes; "
+                 "--fix removes them")
+
+
 def examine(project: Project) -> Exam:
     """Every finding, and what repair() would do about it. Caller holds the lock."""
     exam = Exam()
@@ -404,6 +430,7 @@ def examine(project: Project) -> Exam:
     _duplicate_findings(project, exam, by_id)
     _status_findings(project, exam)
     _counter_findings(project, exam)
+    _temp_findings(project, exam)
     return exam
 
 
@@ -414,10 +441,7 @@ def _fresh_id(old: str, taken: set[str]) -> str:
     m = ids.ID_RE.fullmatch(old)
     assert m is not None  # only valid IDs are renumbered
     if m.group(3):  # a subtask: the next free number under the same parent
-        parent = old[: old.rindex(".")]
-        used = {int(t[len(parent) + 1 :].split(".")[0]) for t in taken
-                if t.startswith(parent + ".") and t[len(parent) + 1 :].split(".")[0].isdigit()}
-        return ids.subtask_id(parent, used)
+        return ids.subtask_id(old[: old.rindex(".")], taken)
     return ids.new_id(m.group(1), len(taken), lambda c: c.upper() in taken)
 
 
@@ -505,6 +529,10 @@ def repair(project: Project, exam: Exam) -> list[str]:
     if mapping is None or mapping.data is None or mapping.migrated or mapping.data["mappings"] != mappings:
         _save(state.save_mapping, project, mappings, mapping)
         done.append(f"{project.rel(project.mapping_path)} rebuilt from the task files ({len(mappings)} entries)")
+    for path in exam.temp_files:
+        path.unlink(missing_ok=True)
+    if exam.temp_files:
+        done.append(f"removed {len(exam.temp_files)} temporary file(s) left by interrupted writes")
     return done
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from taskmint.errors import UsageError
 
@@ -85,9 +85,13 @@ def new_id(prefix: str | None, existing: int, taken: Callable[[str], bool]) -> s
     raise RuntimeError("could not find a free task ID")  # unreachable in practice
 
 
-def subtask_id(parent: str, used_numbers: set[int]) -> str:
-    n = max(used_numbers, default=0) + 1
-    return f"{normalize(parent)}.{n}"
+def subtask_id(parent: str, taken: Iterable[str]) -> str:
+    """<PARENT>.<n> with n above the number of every child of ``parent`` among the upper-cased
+    ``taken`` IDs: a gap is never refilled, since its number may be in use elsewhere."""
+    head = normalize(parent) + "."
+    children = (i[len(head):].split(".")[0] for i in taken if i.startswith(head))
+    n = max((int(c) for c in children if c.isdigit()), default=0) + 1
+    return f"{head}{n}"
 
 
 def slugify(title: str) -> str:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import io
-import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr
@@ -258,7 +257,7 @@ def _stamp(project: Project) -> Path:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    atomic.write_atomic(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    atomic.write_atomic(path, state.dump(data))
 
 
 def _backup(project: Project, directory: Path, files: dict[Path, bytes]) -> None:

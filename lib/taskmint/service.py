@@ -164,6 +164,9 @@ def create(
     tags = [check_tag(t) for t in tags]
     if prefix is not None:
         prefix = ids.validate_prefix(prefix)
+        if parent is not None:
+            raise UsageError(f"a subtask's ID is its parent's ID plus a number, so prefix {prefix} cannot apply; "
+                             "give a prefix or a parent, not both")
     if epic is not None:
         epic = _check_text("epic", epic, 50, allow_newlines=False)
         if prefix is None and parent is None:
@@ -175,9 +178,7 @@ def create(
         if parent is not None:
             parent_file = resolve(project, txn, parent)
             parent_id = str(parent_file.meta["id"]).upper()
-            used = {int(i[len(parent_id) + 1 :].split(".")[0]) for i in taken
-                    if i.startswith(parent_id + ".") and i[len(parent_id) + 1 :].split(".")[0].isdigit()}
-            task_id = ids.subtask_id(parent_id, used)
+            task_id = ids.subtask_id(parent_id, taken)
         else:
             task_id = ids.new_id(prefix, len(taken), lambda c: c.upper() in taken)
         external = txn.allocate(cfg)

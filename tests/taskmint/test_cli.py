@@ -80,6 +80,7 @@ def test_human_output(root, taskmint):
     (("create", "x", "--priority", "urgent"), ["unknown priority 'urgent'"]),
     (("create", "x", "--prefix", "lower-case!"), ["invalid prefix 'lower-case!'"]),
     (("create", "x", "--tag", "two words"), ["contains a space or comma"]),
+    (("create", "x", "--prefix", "FIX", "--parent", "TASK-A3F2"), ["give a prefix or a parent, not both"]),
     (("create", "   "), ["the title is empty"]),
     (("create", "x", "--bogus"), ["unrecognized arguments: --bogus"]),
     (("list", "--status", "done"), ["invalid choice: 'done'"]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -370,3 +371,21 @@ def test_doctor_finds_one_problem_among_many_tasks(project: Project, taskmint) -
     assert rc == 1 and codes(found) == ["status-folder"] and found["tasks"] == count
     fix_then_clean(taskmint, project)
     assert (backlog / "TASK-00002-t.md").exists()
+
+
+def test_temporary_files_of_interrupted_writes_are_removed(project: Project, taskmint) -> None:
+    info, path = make(project, "a")
+    # what a write killed between its temporary file and the rename leaves, named as
+    # write_atomic names them; and look-alikes that are not taskmint's
+    left = [Path(tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=suffix)[1])
+            for folder, name, suffix in [(path.parent, path.name, ".tmp"), (project.state_dir, "external_id_mapping.json",
+                                         ".tmp"), (project.state_dir, "external_id_counters.json", ".tmp.bak")]]
+    kept = [project.tasks_dir / "backlog" / ".notes.tmp", project.tasks_dir / "backlog" / "draft.md.abcdefgh.tmp",
+            project.root / ".claude" / ".taskmint.yaml.abcdefgh.tmp"]
+    for other in kept:
+        other.write_text("mine")
+    rc, found = report(taskmint, project)
+    assert rc == 1 and codes(found) == ["temp-files"] and "3 temporary file(s)" in found["problems"][0]["message"]
+    fix_then_clean(taskmint, project)
+    assert not any(p.exists() for p in left) and all(p.read_text() == "mine" for p in kept)
+    assert taskmint("show", info["id"], root=project.root).returncode == 0

@@ -124,10 +124,13 @@ def test_ids_in_names_reads_what_id_from_filename_reads(stems):
 
 def test_subtask_numbering():
     assert ids.subtask_id("TASK-a3f2", set()) == "TASK-A3F2.1"
-    assert ids.subtask_id("TASK-A3F2", {1, 2}) == "TASK-A3F2.3"
-    assert ids.subtask_id("TASK-A3F2", {1, 5}) == "TASK-A3F2.6"  # never refill a gap: 2 may be in use elsewhere
-    assert ids.subtask_id("TASK-A3F2.1", {1}) == "TASK-A3F2.1.2"
-    assert ids.is_valid_id(ids.subtask_id("TASK-FIX-A3F2.4", {9}))
+    assert ids.subtask_id("TASK-A3F2", {"TASK-A3F2", "TASK-A3F2.1", "TASK-A3F2.2"}) == "TASK-A3F2.3"
+    # never refill a gap: 2 may be in use elsewhere; grandchildren count for their parent's number
+    assert ids.subtask_id("TASK-A3F2", {"TASK-A3F2.1", "TASK-A3F2.5.1"}) == "TASK-A3F2.6"
+    assert ids.subtask_id("TASK-A3F2.1", {"TASK-A3F2.1.1", "TASK-A3F2.12"}) == "TASK-A3F2.1.2"
+    # other tasks whose IDs merely start alike are not children
+    assert ids.subtask_id("TASK-A3F2", {"TASK-A3F22.7", "TASK-A3F2X.4", "TASK-B3F2.9"}) == "TASK-A3F2.1"
+    assert ids.is_valid_id(ids.subtask_id("TASK-FIX-A3F2.4", {"TASK-FIX-A3F2.4.9"}))
 
 
 @pytest.mark.parametrize("title, slug", [

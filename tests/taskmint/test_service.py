@@ -79,6 +79,7 @@ def test_create_numbers_follow_on_and_ids_are_unique(project):
     ({"prefix": "fix"}, "invalid prefix"),
     ({"prefix": "TOOLONG"}, "invalid prefix"),
     ({"epic": "line\nbreak"}, "control character U+000A"),
+    ({"prefix": "FIX", "parent": "TASK-A3F2"}, "prefix FIX cannot apply; give a prefix or a parent, not both"),
 ])
 def test_bad_input_is_a_usage_error_and_nothing_is_written(project, kwargs, message, snapshot):
     before = snapshot(project)

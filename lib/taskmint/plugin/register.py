@@ -149,8 +149,7 @@ def _fresh_id(txn: Txn, by_name: dict[str, list[Path]], meta: dict[str, Any]) ->
     taken = txn.known_ids() | set(by_name)
     parent = _valid_id(meta.get("parent"))
     if parent is not None and parent in taken:
-        children = (i[len(parent) + 1:].split(".")[0] for i in taken if i.startswith(parent + "."))
-        return ids.subtask_id(parent, {int(n) for n in children if n.isdigit()})
+        return ids.subtask_id(parent, taken)
     epic = meta.get("epic")
     prefix = ids.prefix_for_epic(epic) if isinstance(epic, str) else None
     return ids.new_id(prefix, len(taken), lambda candidate: candidate.upper() in taken)
