@@ -161,6 +161,7 @@ def main() -> int:
             break
     leftovers = [str(p) for r in roots for p in Path(r).rglob(".*.tmp*")]
     stats["tmp_files_left"] = len(leftovers)
+    stats["tmp_files_seen"] = leftovers[:5]
     stats["tasks_on_disk"] = sum(len(invariants.snapshot(r).files) for r in roots)
     stats["doctor"] = bool(doctor)
     print(json.dumps({"stats": stats, "problems": problems[:50]}, indent=1))
