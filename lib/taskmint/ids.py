@@ -40,13 +40,9 @@ def id_from_filename(name: str) -> str | None:
     return m.group(1) if m else None
 
 
-def ids_in_names(names: list[str]) -> tuple[set[str], list[str]]:
-    """(the IDs id_from_filename reads from ``names``, the names it reads none from), for
-    names that all end in .md."""
-    found = _JOINED_RE.findall("\0".join(names))
-    if "" not in found:
-        return set(found), []
-    return set(found) - {""}, [n for n, i in zip(names, found) if not i]
+def ids_of_names(names: list[str]) -> list[str]:
+    """id_from_filename of each of ``names`` (all ending in .md), "" where it reads none."""
+    return _JOINED_RE.findall("\0".join(names))
 
 
 def validate_prefix(prefix: str) -> str:

@@ -122,9 +122,10 @@ def _external_to_internal(project: Project, txn: Txn, ref: str) -> str:
         raise UsageError(
             f"{ref!r} is not a task ID; use TASK-A3F2, PROJ-12, ENG-7, #34, 1234, github:34 or azure_devops:1234"
         )
-    # (tool, internal ID) of every task that carries one of the wanted external IDs
-    matches = {(r.tool, i) for i, ext in txn.state.mappings.items() for r in external_ids.refs_in(ext)
-               if (r.tool, r.text()) in wanted}
+    # (tool, internal ID) of every task that carries one of the wanted external IDs; the
+    # schema lets the mapping hold only the form text() writes, so strings compare directly
+    matches = {(tool, i) for i, ext in txn.state.mappings.items() for tool, value in ext.items()
+               if (tool, value) in wanted}
     if not matches:  # a task whose mapping entry was lost (crash before the mapping write)
         matches = {(r.tool, str(meta.get("id"))) for _, meta in tasks.iter_frontmatter(project)
                    for r in external_ids.refs_in(meta.get("external_ids")) if (r.tool, r.text()) in wanted}

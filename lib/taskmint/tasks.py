@@ -50,9 +50,9 @@ def ids_by_filename(project: Project) -> dict[str, list[Path]]:
     frontmatter holds it)."""
     found: dict[str, list[Path]] = {}
     for folder, names in _md_names(str(project.tasks_dir)):
-        for name in names:
+        for name, task_id in zip(names, ids.ids_of_names(names)):
             path = Path(folder, name)
-            task_id = ids.id_from_filename(name) or _id_inside(project, path)
+            task_id = task_id or _id_inside(project, path)
             if task_id:
                 found.setdefault(task_id.upper(), []).append(path)
     return found
@@ -62,14 +62,14 @@ def task_ids(project: Project) -> set[str]:
     """The IDs ids_by_filename knows, fast enough for every create at 10,000 tasks."""
     found: set[str] = set()
     for folder, names in _md_names(str(project.tasks_dir)):
-        named, unnamed = ids.ids_in_names(names)
+        named = ids.ids_of_names(names)
         found.update(named)  # file names carry IDs in upper case
-        for name in unnamed:
+        if "" in named:
+            found.discard("")
             # TASK-a3f8-x.md or notes.md (written by hand or another tool): only the
             # frontmatter says which ID the file holds, and create must not issue it again.
-            task_id = _id_inside(project, Path(folder, name))
-            if task_id:
-                found.add(task_id.upper())
+            inside = (_id_inside(project, Path(folder, n)) for n, task_id in zip(names, named) if not task_id)
+            found.update(i.upper() for i in inside if i)
     return found
 
 

@@ -108,17 +108,15 @@ _NAME_PARTS = ["TASK-", "FIX-", "A3F2", "a3f2", "7", ".1", "-", ".md", "\n", "x"
 
 
 def _agrees_with_id_from_filename(names: list[str]) -> None:
-    found, unnamed = ids.ids_in_names(names)
-    assert found == {i for i in map(ids.id_from_filename, names) if i}
-    assert unnamed == [n for n in names if ids.id_from_filename(n) is None]
+    assert ids.ids_of_names(names) == [ids.id_from_filename(n) or "" for n in names]
 
 
-def test_ids_in_names_reads_what_id_from_filename_reads_for_every_short_name():
+def test_ids_of_names_reads_what_id_from_filename_reads_for_every_short_name():
     _agrees_with_id_from_filename(["".join(p) + ".md" for p in itertools.product(_NAME_PARTS, repeat=4)])
 
 
 @given(st.lists(st.lists(st.sampled_from(_NAME_PARTS + ["é", "B.2"]), max_size=10).map("".join), max_size=30))
-def test_ids_in_names_reads_what_id_from_filename_reads(stems):
+def test_ids_of_names_reads_what_id_from_filename_reads(stems):
     _agrees_with_id_from_filename([stem + ".md" for stem in stems])
 
 
