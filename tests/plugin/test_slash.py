@@ -94,3 +94,16 @@ def test_show_reports_the_task(tm_project: Project, project_env) -> None:
 def test_unknown_command_is_blocked(tm_project: Project, project_env) -> None:
     proc = run_hook("prompt", prompt("task-delete", "x"), env=project_env)
     assert proc.returncode == 2 and "unknown command 'taskmint:task-delete'" in proc.stderr
+
+
+@pytest.mark.parametrize("data", [None, "plugin data"])
+def test_a_repair_hint_names_the_cli_the_plugin_installed(tm_project: Project, project_env, tmp_path: Path,
+                                                          data: str | None) -> None:
+    service.create(tm_project, "one")
+    for path in (tm_project.mapping_path, tm_project.mapping_path.with_name(tm_project.mapping_path.name + ".bak")):
+        path.write_text("{broken", encoding="utf-8")
+    env = dict(project_env, **({"CLAUDE_PLUGIN_DATA": str(tmp_path / data)} if data else {}))
+    proc = run_hook("prompt", prompt("task-create", "Two"), env=env)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    cli = f"'{tmp_path / data / 'bin' / 'taskmint'}'" if data else "taskmint"  # quoted: the path has a space
+    assert f"run `{cli} doctor --fix` to rebuild state from the task files" in proc.stderr

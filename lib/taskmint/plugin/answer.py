@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -21,20 +24,31 @@ class Answer:
         return self.code
 
 
+def cli_hints(text: str) -> str:
+    """Messages tell users to run `taskmint ...`; a plugin user's CLI is the one the plugin
+    installed, ${CLAUDE_PLUGIN_DATA}/bin/taskmint, which need not be on PATH."""
+    data = os.environ.get("CLAUDE_PLUGIN_DATA")
+    if not data:
+        return text
+    from taskmint.plugin.provision import cli_path
+
+    return text.replace("`taskmint ", f"`{shlex.quote(str(cli_path(Path(data))))} ")
+
+
 def context(event: str, text: str, notice: str | None = None) -> Answer:
     """Context for the model; ``notice`` is also shown to the user as one line."""
-    output: dict[str, Any] = {"hookSpecificOutput": {"hookEventName": event, "additionalContext": text}}
+    output: dict[str, Any] = {"hookSpecificOutput": {"hookEventName": event, "additionalContext": cli_hints(text)}}
     if notice:
-        output["systemMessage"] = notice
+        output["systemMessage"] = cli_hints(notice)
     return Answer(output=output)
 
 
 def warning(text: str) -> Answer:
     """A hook that could not do its job: exit 0 so the session goes on, and say so once."""
-    line = f"taskmint: warning: {text}"
+    line = cli_hints(f"taskmint: warning: {text}")
     return Answer(output={"systemMessage": line}, error=line)
 
 
 def blocked(text: str) -> Answer:
     """Exit 2: Claude Code blocks the prompt or tool call and shows this line."""
-    return Answer(code=2, error=f"taskmint: error: {text}")
+    return Answer(code=2, error=cli_hints(f"taskmint: error: {text}"))

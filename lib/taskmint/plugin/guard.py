@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from taskmint import frontmatter, ids
-from taskmint.plugin.answer import Answer
+from taskmint.plugin.answer import Answer, cli_hints
 from taskmint.plugin.entry import area
 from taskmint.project import STATE_DIR
 
@@ -49,7 +49,7 @@ def handle(payload: dict) -> Answer:
 
 def deny(reason: str) -> Answer:
     return Answer(output={"hookSpecificOutput": {
-        "hookEventName": EVENT, "permissionDecision": "deny", "permissionDecisionReason": f"taskmint: {reason}",
+        "hookEventName": EVENT, "permissionDecision": "deny", "permissionDecisionReason": cli_hints(f"taskmint: {reason}"),
     }})
 
 

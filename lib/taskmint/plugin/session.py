@@ -7,7 +7,6 @@ them (``additionalContext``). Standard library only, like provision and consiste
 from __future__ import annotations
 
 import os
-import shlex
 from pathlib import Path
 
 from taskmint.plugin import consistency, provision
@@ -25,7 +24,6 @@ def handle(payload: dict) -> Answer:
     notices: list[str] = []
     facts: list[str] = []
     data_env = os.environ.get("CLAUDE_PLUGIN_DATA")
-    cli = "taskmint"
     try:
         if not data_env:
             raise provision.ProvisionError("CLAUDE_PLUGIN_DATA is not set, so there is nowhere to install them; "
@@ -38,15 +36,14 @@ def handle(payload: dict) -> Answer:
                      "/taskmint:task-* commands and taskmint's hooks are off in this session, so task IDs "
                      "are not assigned automatically")
     else:
-        cli = shlex.quote(str(provision.cli_path(data)))
         if outcome.installed:
             notices.append(f"taskmint: installed its dependencies (pyyaml, filelock, jsonschema) into {outcome.venv}")
     found = _check()
     if found:
         facts.append("taskmint's consistency check of tasks/ against .claude/state/ found: " + "; ".join(found)
-                     + f". Run `{cli} doctor` to see the details and `{cli} doctor --fix` to repair them"
+                     + ". Run `taskmint doctor` to see the details and `taskmint doctor --fix` to repair them"
                      " (suggest this to the user before changing task files by hand)")
-        notices.append(f"taskmint: tasks and state disagree ({len(found)} problem(s)); run `{cli} doctor --fix`")
+        notices.append(f"taskmint: tasks and state disagree ({len(found)} problem(s)); run `taskmint doctor --fix`")
     notice = " | ".join(notices) or None
     if facts:
         return context(EVENT, "\n".join(facts), notice)
