@@ -31,7 +31,7 @@ class State:
     # Of the mapping file as read (None unless read as is from the file itself): the SHA-256
     # of its bytes, the key to the floor_cache; and its text, when saving can append to it.
     mapping_sha256: str | None = None
-    mapping_text: mapping_text.Snapshot | None = None
+    mapping_snapshot: mapping_text.Snapshot | None = None
 
 
 class Unusable(Exception):
@@ -145,7 +145,7 @@ def _load_one(project: Project, path: Path, kind: str, state: State) -> dict | N
             elif kind == "mappings":
                 state.mapping_sha256 = floor_cache.digest(raw)
                 if plain:
-                    state.mapping_text = mapping_text.snapshot(raw.decode("utf-8"), data["mappings"])
+                    state.mapping_snapshot = mapping_text.snapshot(raw.decode("utf-8"), data["mappings"])
             return data
         reason = "it is missing"
     except Unusable as e:

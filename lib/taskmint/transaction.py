@@ -1,13 +1,14 @@
 """The one transaction every mutation of tasks or state goes through.
 
 Inside ``transaction()`` the project lock is held and the state has been read afresh
-from disk (and recovered from .bak if needed); nothing survives between transactions.
+from disk (and recovered from .bak if needed). The one thing kept between transactions is
+floor_cache, which answers only for mapping bytes it has seen.
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
-import copy
 from dataclasses import dataclass
 
 from taskmint import external_ids, floor_cache, lock, state
@@ -54,7 +55,7 @@ class Txn:
                             backup=self.project.counters_path not in self.state.from_backup)
 
     def save_mapping(self) -> None:
-        written = state.save_mapping(self.project, self.state.mappings, base=self.state.mapping_text,
+        written = state.save_mapping(self.project, self.state.mappings, base=self.state.mapping_snapshot,
                                      backup=self.project.mapping_path not in self.state.from_backup)
         if self.issued is not None:
             floor_cache.remember(self.project, floor_cache.digest(written), self.issued)

@@ -70,4 +70,4 @@ def test_creates_write_the_mapping_exactly_as_a_whole_render(project):
         text = project.mapping_path.read_text()
         assert text == rendered(json.loads(text)["updated"], json.loads(text)["mappings"])
     loaded_state = state.load(project)
-    assert loaded_state.mapping_text is not None and len(loaded_state.mappings) == 5
+    assert loaded_state.mapping_snapshot is not None and len(loaded_state.mappings) == 5
