@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from taskmint import doctor, output
+from taskmint import output
 from taskmint.project import Project
 
 
@@ -15,6 +15,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(project: Project, args: argparse.Namespace) -> int:
+    from taskmint import doctor  # here, not at the top: every other verb would pay for its imports
+
     result = doctor.run(project, args.fix)
     if args.json:
         output.emit_json({

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from taskmint import merge, output
+from taskmint import output
 from taskmint.project import Project
 
 
@@ -14,6 +14,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(project: Project, args: argparse.Namespace) -> int:
+    from taskmint import merge  # here, not at the top: every other verb would pay for its imports
+
     done = merge.install(project)
     if args.json:
         output.emit_json({"done": done})

@@ -3,7 +3,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from taskmint import merge, state
+from taskmint import state
 from taskmint.project import Project
 
 
@@ -15,6 +15,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(project: Project, args: argparse.Namespace) -> int:
+    from taskmint import merge  # here, not at the top: every other verb would pay for its imports
+
     for warning in merge.merge_files(Path(args.base), Path(args.ours), Path(args.theirs)):
         state.warn(warning)
     return 0

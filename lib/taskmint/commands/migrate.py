@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from taskmint import migrate, output
+from taskmint import output
 from taskmint.project import Project
+
+if TYPE_CHECKING:
+    from taskmint.migrate import Plan
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -15,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
 
 
-def _lines(project: Project, plan: migrate.Plan) -> list[str]:
+def _lines(project: Project, plan: Plan) -> list[str]:
     lines = [f"import {project.rel(path)}: v1.0 -> 2.0" for path in plan.imports]
     for move in plan.moves:
         lines.append(f"migrate {move.legacy} -> {move.new}: {project.rel(move.old_path)} -> "
@@ -31,6 +35,8 @@ def _lines(project: Project, plan: migrate.Plan) -> list[str]:
 
 
 def run(project: Project, args: argparse.Namespace) -> int:
+    from taskmint import migrate  # here, not at the top: every other verb would pay for its imports
+
     if args.rollback:
         undo = migrate.rollback(project, args.dry_run)
         if args.json:
