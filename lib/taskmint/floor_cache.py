@@ -5,8 +5,11 @@ scan was a quarter of a create).
 Only a transaction that issued numbers records an entry: the counters it saved, which are
 at or above every number in the mapping it wrote. Entries are keyed by the SHA-256 of the
 mapping's bytes, so any other change to the file (a restore, a merge, an edit by hand)
-misses and the mapping is scanned as before. A cache, not state: a missing, damaged or
-unwritable file only costs that scan, so it is written without fsync and never reported.
+misses and the mapping is scanned as before. Every entry holds numbers really issued, so
+all entries together are also a floor of their own (outside git, where there is no
+registry, that keeps state files restored to older copies from reissuing numbers).
+Otherwise a cache: a missing, damaged or unwritable file costs only the scan, so it is
+written without fsync and never reported.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from taskmint import validators
+from taskmint import external_ids, validators
 from taskmint.project import Project
 
 KEEP = 8  # several worktrees share one file (next to their shared lock)
@@ -42,12 +45,18 @@ def _entries(project: Project) -> list[dict]:
             and validators.counters(e.get("counters"))]
 
 
-def lookup(project: Project, mapping_sha256: str) -> dict | None:
-    """The counters recorded for the mapping content with this digest, if any."""
+def floor(project: Project, mapping_sha256: str | None) -> tuple[dict, bool]:
+    """(counters at or above every number recorded in any entry, whether an entry is for the
+    mapping content with this digest, so that they also cover every number it holds).
+
+    Every entry records numbers really issued, so all of them are a floor: state files
+    restored to older copies together cannot make taskmint issue those numbers again."""
+    highest = external_ids.empty_counters()
+    hit = False
     for entry in _entries(project):
-        if entry["sha256"] == mapping_sha256:
-            return entry["counters"]
-    return None
+        external_ids.merge_max(highest, entry["counters"])
+        hit = hit or entry["sha256"] == mapping_sha256
+    return highest, hit
 
 
 def remember(project: Project, mapping_sha256: str, counters: dict) -> None:

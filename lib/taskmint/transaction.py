@@ -32,8 +32,9 @@ class Txn:
     def allocate(self, config: Config) -> dict[str, str]:
         """The next number for every configured tool, above anything this worktree, any
         other worktree (via the registry) or the mapping has seen."""
-        digest = self.state.mapping_sha256
-        floor = (digest and floor_cache.lookup(self.project, digest)) or state.mapping_max(self.state.mappings)
+        floor, covers_mapping = floor_cache.floor(self.project, self.state.mapping_sha256)
+        if not covers_mapping:
+            external_ids.merge_max(floor, state.mapping_max(self.state.mappings))
         external_ids.merge_max(floor, self.registry.counters)
         external_ids.merge_max(self.state.counters, floor)
         issued: dict[str, str] = {}

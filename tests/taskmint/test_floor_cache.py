@@ -45,6 +45,17 @@ def test_counters_restored_to_an_older_copy_are_raised_from_the_cache(project, m
     assert calls == []  # the mapping was unchanged, so the cache answered
 
 
+def test_both_state_files_restored_to_older_copies_do_not_reissue_numbers(project, monkeypatch):
+    service.create(project, "first")
+    older = {p: p.read_bytes() for p in (project.mapping_path, project.counters_path)}
+    for n in range(3):
+        service.create(project, f"task {n}")
+    for path, data in older.items():  # a restore of .claude/state from a backup (outside git: no registry)
+        path.write_bytes(data)
+    created = service.create(project, "after the restore")
+    assert created["external_ids"] == {"jira": "PROJ-5", "linear": "ENG-5", "github": "#5", "azure_devops": "5"}
+
+
 def test_a_mapping_changed_by_hand_is_scanned(project, monkeypatch):
     service.create(project, "first")
     data = json.loads(project.mapping_path.read_text())
@@ -65,15 +76,16 @@ def test_a_damaged_cache_only_costs_a_scan(project, monkeypatch, damage):
     calls = scans(monkeypatch)
     assert service.create(project, "second")["external_ids"]["jira"] == "PROJ-2"
     assert calls == [1]
-    assert floor_cache.lookup(project, floor_cache.digest(project.mapping_path.read_bytes())) is not None
+    assert floor_cache.floor(project, floor_cache.digest(project.mapping_path.read_bytes()))[1]  # rewritten
 
 
 def test_the_cache_keeps_the_newest_entries(project):
     for n in range(floor_cache.KEEP + 3):
         floor_cache.remember(project, f"sha{n}", {"jira": {"PROJ": n}, "linear": {}, "github": n, "azure_devops": 0})
-    assert floor_cache.lookup(project, f"sha{floor_cache.KEEP + 2}")["github"] == floor_cache.KEEP + 2
-    assert floor_cache.lookup(project, f"sha{3}")["github"] == 3
-    assert floor_cache.lookup(project, "sha2") is None
+    newest = floor_cache.KEEP + 2
+    assert floor_cache.floor(project, f"sha{newest}") == ({"jira": {"PROJ": newest}, "linear": {}, "github": newest,
+                                                           "azure_devops": 0}, True)
+    assert floor_cache.floor(project, "sha3")[1] and not floor_cache.floor(project, "sha2")[1]
     assert not [p for p in floor_cache.path(project).parent.iterdir() if p.name.endswith(".tmp")]
 
 
