@@ -486,7 +486,7 @@ def repair(project: Project, exam: Exam) -> list[str]:
     # which covers every worktree's, so a new number is above everything anywhere.
     registry = state.Registry(counters=external_ids.empty_counters(), ids=set(exam.all_ids))
     external_ids.merge_max(registry.counters, exam.floor)
-    txn = Txn(project, state.State(mappings={}, counters=external_ids.empty_counters()), registry)
+    txn = Txn(project, state.State(counters=external_ids.empty_counters()), registry)
     external_ids.merge_max(txn.state.counters, exam.here)
     renumbered: dict[Task, dict[str, str]] = {}
     previous_ext: dict[Task, list[str]] = {}

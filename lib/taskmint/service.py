@@ -197,7 +197,7 @@ def create(
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
             raise TaskmintError(f"{project.rel(path)} already exists; run `taskmint doctor`")
-        txn.state.mappings[task_id] = external
+        txn.state.add_mapping(task_id, external)
         try:
             atomic.write_atomic(path, frontmatter.new_text(fields, _DEFAULT_BODY).encode("utf-8"))
             txn.save_mapping()

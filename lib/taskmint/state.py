@@ -21,17 +21,56 @@ _KNOWN = (2, 0)
 
 @dataclass
 class State:
-    mappings: dict[str, dict[str, str]] = field(default_factory=dict)
     counters: dict[str, Any] = field(default_factory=external_ids.empty_counters)
     # Files that had to be recovered or rebuilt while loading; they are rewritten at once.
     repaired: list[str] = field(default_factory=list)
     # Files recovered from their .bak: rewriting them must not rotate the unusable file
     # into .bak, over the good copy it was recovered from.
     from_backup: set[Path] = field(default_factory=set)
-    # Of the mapping file as read (None unless read as is from the file itself): the SHA-256
-    # of its bytes, the key to the floor_cache; and its text, when saving can append to it.
+    # SHA-256 of the mapping file's bytes as read (None unless read as is from the file
+    # itself): the key to the floor_cache.
     mapping_sha256: str | None = None
-    mapping_snapshot: mapping_text.Snapshot | None = None
+    # A mapping text in taskmint's own layout (proven valid) stays unparsed while the
+    # transaction only asks for its IDs and adds entries, as a create does: parsing 1.3 MB
+    # at 10,000 tasks cost more than the rest of the create. ``mappings`` parses it.
+    mapping_source: str | None = None
+    mapping_snapshot: mapping_text.Snapshot | None = None  # taken when the text is parsed
+    _parsed: dict[str, dict[str, str]] | None = field(default=None, repr=False)
+    _added: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+
+    @property
+    def mappings(self) -> dict[str, dict[str, str]]:
+        """Internal ID -> external IDs: the mapping as loaded plus what was added since."""
+        if self._parsed is None:
+            self._parsed = {}
+            if self.mapping_source is not None:
+                self._parsed = json.loads(self.mapping_source)["mappings"]
+                self.mapping_snapshot = mapping_text.snapshot(self.mapping_source, self._parsed)
+            self._parsed.update(self._added)
+            self._added = {}
+        return self._parsed
+
+    @mappings.setter
+    def mappings(self, value: dict[str, dict[str, str]]) -> None:
+        self._parsed, self._added, self.mapping_source, self.mapping_snapshot = value, {}, None, None
+
+    def mapping_ids(self) -> set[str]:
+        """The upper-cased internal IDs of the mapping, without parsing it."""
+        if self._parsed is not None or self.mapping_source is None:
+            return set(map(str.upper, self.mappings))
+        return set(map(str.upper, mapping_text.ids(self.mapping_source))) | set(map(str.upper, self._added))
+
+    def add_mapping(self, task_id: str, external: dict[str, str]) -> None:
+        if self._parsed is None:
+            self._added[task_id] = external
+        else:
+            self._parsed[task_id] = external
+
+    def render_mapping(self, updated: str) -> str:
+        """The mapping file's new text: appended to the text read while that was not parsed."""
+        if self._parsed is None and self.mapping_source is not None:
+            return mapping_text.append(self.mapping_source, VERSION, updated, self._added)
+        return mapping_text.render(VERSION, updated, self.mappings, self.mapping_snapshot)
 
 
 class Unusable(Exception):
@@ -86,9 +125,10 @@ def _migrate_v1(kind: str, data: dict) -> dict:
     return {"version": VERSION, "updated": data.get("updated") or yamltext.now(), "counters": counters}
 
 
-def _read(path: Path, kind: str, rel: str) -> tuple[dict, bool, bytes, bool] | None:
-    """(validated current-version content, whether it was migrated, the bytes, whether
-    they are in taskmint's own mapping layout) of ``path``; None when it does not exist."""
+def _read(path: Path, kind: str, rel: str) -> tuple[dict | None, bool, bytes, str | None] | None:
+    """(validated current-version content, whether it was migrated, the bytes, the text when
+    it is a mapping in taskmint's own layout, whose content is then left unparsed: None) of
+    ``path``; None when it does not exist."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -97,7 +137,7 @@ def _read(path: Path, kind: str, rel: str) -> tuple[dict, bool, bytes, bool] | N
         raise Unusable("it is a directory") from None
     except OSError as e:
         raise StateError(f"cannot read {rel}: {e.strerror}; check its permissions") from None
-    data, migrated, plain = _parse(raw, kind, rel)
+    data, migrated, plain = _parse(raw, kind, rel, lazy=True)
     return data, migrated, raw, plain
 
 
@@ -105,18 +145,24 @@ def parse(raw: bytes, kind: str, rel: str) -> tuple[dict, bool]:
     """(validated current-version content, whether it was migrated from v1.0) of the bytes
     of a state file of ``kind`` ("mappings" or "counters"); Unusable when they cannot be
     used, StateError when a newer taskmint wrote them."""
-    return _parse(raw, kind, rel)[:2]
+    data, migrated, _ = _parse(raw, kind, rel)
+    assert data is not None
+    return data, migrated
 
 
-def _parse(raw: bytes, kind: str, rel: str) -> tuple[dict, bool, bool]:
+def _parse(raw: bytes, kind: str, rel: str, lazy: bool = False) -> tuple[dict | None, bool, str | None]:
     schema = "mapping" if kind == "mappings" else "counters"
     try:
         text = raw.decode("utf-8")
-        data = json.loads(text)
-    except (UnicodeDecodeError, ValueError) as e:
+    except UnicodeDecodeError as e:
         raise Unusable(f"not valid JSON: {e}") from None
     if kind == "mappings" and validators.plain_mapping_text(text):
-        return data, False, True  # valid, proven without a walk through 10,000 entries
+        # valid, proven without a walk through 10,000 entries
+        return (None if lazy else json.loads(text)), False, text
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise Unusable(f"not valid JSON: {e}") from None
     version = _version(data)
     if version > _KNOWN:
         raise StateError(
@@ -129,7 +175,7 @@ def _parse(raw: bytes, kind: str, rel: str) -> tuple[dict, bool, bool]:
     problem = schemas.problem(schema, data)
     if problem:
         raise Unusable(f"schema violation {problem}")
-    return data, migrated, False
+    return data, migrated, None
 
 
 def _load_one(project: Project, path: Path, kind: str, state: State) -> dict | None:
@@ -144,9 +190,7 @@ def _load_one(project: Project, path: Path, kind: str, state: State) -> dict | N
                 state.repaired.append(rel)
             elif kind == "mappings":
                 state.mapping_sha256 = floor_cache.digest(raw)
-                if plain:
-                    state.mapping_snapshot = mapping_text.snapshot(raw.decode("utf-8"), data["mappings"])
-            return data
+            return _keep(state, data, plain)
         reason = "it is missing"
     except Unusable as e:
         reason = str(e)
@@ -166,7 +210,16 @@ def _load_one(project: Project, path: Path, kind: str, state: State) -> dict | N
     warn(f"{rel} is unusable ({reason}); recovered it from {rel}.bak")
     state.repaired.append(rel)
     state.from_backup.add(path)
-    return found[0]
+    return _keep(state, found[0], found[3])
+
+
+def _keep(state: State, data: dict | None, plain_mapping: str | None) -> dict:
+    """The content _load_one returns; a mapping text left unparsed goes to the state."""
+    if plain_mapping is None:
+        assert data is not None
+        return data
+    state.mapping_source = plain_mapping
+    return {"mappings": None}
 
 
 def load(project: Project) -> State:
@@ -179,12 +232,12 @@ def load(project: Project) -> State:
             f"{project.rel(project.mapping_path)} is missing while the counters exist; "
             "run `taskmint doctor --fix` to rebuild it from the task files"
         )
-    if counters is None and mapping is not None and mapping["mappings"]:
+    if counters is None and mapping is not None and (mapping["mappings"] or state.mappings):
         raise StateError(
             f"{project.rel(project.counters_path)} is missing, so numbers already issued are unknown; "
             "run `taskmint doctor --fix` to rebuild it from the task files"
         )
-    if mapping is not None:
+    if mapping is not None and mapping["mappings"] is not None:
         state.mappings = mapping["mappings"]
     if counters is not None:
         state.counters = counters["counters"]
@@ -234,12 +287,14 @@ def save_counters(project: Project, counters: dict, *, backup: bool = True) -> N
     _save(project, project.counters_path, {"version": VERSION, "updated": yamltext.now(), "counters": counters}, backup)
 
 
-def save_mapping(project: Project, mappings: dict, *, backup: bool = True,
-                 base: mapping_text.Snapshot | None = None) -> bytes:
-    """Write the mapping (appending to ``base``, the text it was read from, when that gives
-    the same bytes); returns the bytes written."""
-    raw = mapping_text.render(VERSION, yamltext.now(), mappings, base).encode("utf-8")
-    _write(project, project.mapping_path, raw, backup)
+def save_mapping(project: Project, mappings: dict, *, backup: bool = True) -> None:
+    _save(project, project.mapping_path, {"version": VERSION, "updated": yamltext.now(), "mappings": mappings}, backup)
+
+
+def save_state_mapping(project: Project, state: State) -> bytes:
+    """Write the mapping a transaction holds; returns the bytes written."""
+    raw = state.render_mapping(yamltext.now()).encode("utf-8")
+    _write(project, project.mapping_path, raw, project.mapping_path not in state.from_backup)
     return raw
 
 

@@ -27,7 +27,7 @@ class Txn:
     issued: dict | None = None
 
     def known_ids(self) -> set[str]:
-        return set(map(str.upper, self.state.mappings)) | self.registry.ids
+        return self.state.mapping_ids() | self.registry.ids
 
     def allocate(self, config: Config) -> dict[str, str]:
         """The next number for every configured tool, above anything this worktree, any
@@ -56,8 +56,7 @@ class Txn:
                             backup=self.project.counters_path not in self.state.from_backup)
 
     def save_mapping(self) -> None:
-        written = state.save_mapping(self.project, self.state.mappings, base=self.state.mapping_snapshot,
-                                     backup=self.project.mapping_path not in self.state.from_backup)
+        written = state.save_state_mapping(self.project, self.state)
         if self.issued is not None:
             floor_cache.remember(self.project, floor_cache.digest(written), self.issued)
 

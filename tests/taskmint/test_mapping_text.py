@@ -69,5 +69,35 @@ def test_creates_write_the_mapping_exactly_as_a_whole_render(project):
         service.create(project, f"task {n}")
         text = project.mapping_path.read_text()
         assert text == rendered(json.loads(text)["updated"], json.loads(text)["mappings"])
-    loaded_state = state.load(project)
-    assert loaded_state.mapping_snapshot is not None and len(loaded_state.mappings) == 5
+    loaded = state.load(project)
+    assert loaded.mapping_source is not None  # left unparsed
+    assert loaded.mapping_ids() == {i.upper() for i in json.loads(project.mapping_path.read_text())["mappings"]}
+
+
+@given(before=mappings, added=mappings)
+def test_append_equals_the_whole_render(before, added):
+    text = rendered("2026-01-08T10:00:00Z", before)
+    added = {k: v for k, v in added.items() if k not in before}
+    assert mapping_text.ids(text) == list(before)
+    assert mapping_text.append(text, "2.0", "later", added) == rendered("later", {**before, **added})
+
+
+def test_append_to_a_text_with_a_duplicate_key_keeps_it_valid_and_complete():
+    text = ('{\n  "version": "2.0",\n  "updated": "x",\n  "mappings": {\n    "TASK-A": {\n      "github": "#1"\n    },\n'
+            '    "TASK-A": {\n      "github": "#2"\n    }\n  }\n}')  # and no final newline
+    out = mapping_text.append(text, "2.0", "y", {"TASK-B": {"github": "#3"}})
+    assert validators.plain_mapping_text(out)
+    assert json.loads(out)["mappings"] == {"TASK-A": {"github": "#2"}, "TASK-B": {"github": "#3"}}
+
+
+@given(before=mappings, added=mappings, parse_first=st.booleans())
+def test_state_adds_entries_the_same_way_parsed_or_not(before, added, parse_first):
+    loaded = state.State(mapping_source=rendered("2026-01-08T10:00:00Z", before))
+    if parse_first:
+        assert loaded.mappings == before
+    added = {k: v for k, v in added.items() if k not in before}
+    for key, value in added.items():
+        loaded.add_mapping(key, value)
+    assert loaded.mapping_ids() == {k.upper() for k in {**before, **added}}
+    assert loaded.render_mapping("later") == rendered("later", {**before, **added})
+    assert loaded.mappings == {**before, **added}

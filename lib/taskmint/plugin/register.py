@@ -96,7 +96,7 @@ def register(project: Project, path: Path, previous: str | None = None) -> Regis
         _rewrite(task, task_id, external, status)
         atomic.write_atomic(path, task.doc.render().encode("utf-8"))
         final = _rename(project, path, ids.task_filename(task_id, _title(task)))
-        txn.state.mappings[task_id] = external
+        txn.state.add_mapping(task_id, external)
         txn.save_mapping()
     return Registered(task_id, external, final, path if final != path else None, why)
 
