@@ -58,7 +58,7 @@ class State:
         """The upper-cased internal IDs of the mapping, without parsing it."""
         if self._parsed is not None or self.mapping_source is None:
             return set(map(str.upper, self.mappings))
-        return set(map(str.upper, mapping_text.ids(self.mapping_source))) | set(map(str.upper, self._added))
+        return set(mapping_text.ids(self.mapping_source.upper())) | set(map(str.upper, self._added))
 
     def add_mapping(self, task_id: str, external: dict[str, str]) -> None:
         if self._parsed is None:
@@ -333,7 +333,7 @@ def load_registry(project: Project) -> Registry:
             if is_newer(data):
                 raise StateError(f"{candidate} is from a newer taskmint; upgrade taskmint. It was left untouched")
             if schemas.problem("registry", data) is None:
-                return Registry(counters=data["counters"], ids={i.upper() for i in data["ids"]})
+                return Registry(counters=data["counters"], ids=set(map(str.upper, data["ids"])))
         except FileNotFoundError:
             continue
         except (OSError, ValueError, Unusable):
