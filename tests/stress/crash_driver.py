@@ -91,7 +91,7 @@ def main() -> int:
     owner: dict[tuple[str, str, int], str] = {}  # every number ever seen -> the one ID it belongs to
     problems: list[str] = []
     stats = {"rounds": 0, "creates_printed": 0, "completes_printed": 0, "kills_with_visible_trace": 0, "recovered_loads": 0,
-             "doctor_runs": 0, "child_exited_early": 0}
+             "doctor_runs": 0, "child_exited_early": 0, "doctor_errors": []}
     snaps = [invariants.snapshot(r) for r in roots]
     for n in range(rounds):
         root = roots[n % len(roots)]
@@ -125,6 +125,9 @@ def main() -> int:
                 stats["doctor_runs"] += 1
                 if proc.returncode not in (0, 1) or "Traceback" in proc.stderr:
                     problems.append(f"round {n}: doctor --fix exited {proc.returncode}: {proc.stderr.strip()[-500:]}")
+                # Exit 1 may be findings left to a person, or an error line: keep the errors for the report.
+                stats["doctor_errors"] += [f"round {n}: {line}" for line in proc.stderr.splitlines()
+                                           if line.startswith("taskmint: error")]
         snaps = [invariants.snapshot(r) for r in roots]
         settled = bool(doctor and (n % 20 == 19 or n == rounds - 1))
         round_problems = invariants.shared_problems(snaps, settled)

@@ -29,8 +29,6 @@ def run_driver(rounds: int, seed: int, *roots: Path) -> dict:
     # Some kills must have landed between a create's first write and its success line,
     # or the harness proved nothing about the critical section.
     assert stats["kills_with_visible_trace"] > 0
-    # The last round ends with `doctor --fix`, which removes what killed writes left behind.
-    assert stats["doctor"] and stats["tmp_files_left"] == 0, stats["tmp_files_seen"]
     return stats
 
 
