@@ -34,7 +34,6 @@ class State:
     # transaction only asks for its IDs and adds entries, as a create does: parsing 1.3 MB
     # at 10,000 tasks cost more than the rest of the create. ``mappings`` parses it.
     mapping_source: str | None = None
-    mapping_snapshot: mapping_text.Snapshot | None = None  # taken when the text is parsed
     _parsed: dict[str, dict[str, str]] | None = field(default=None, repr=False)
     _added: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
@@ -45,14 +44,13 @@ class State:
             self._parsed = {}
             if self.mapping_source is not None:
                 self._parsed = json.loads(self.mapping_source)["mappings"]
-                self.mapping_snapshot = mapping_text.snapshot(self.mapping_source, self._parsed)
             self._parsed.update(self._added)
             self._added = {}
         return self._parsed
 
     @mappings.setter
     def mappings(self, value: dict[str, dict[str, str]]) -> None:
-        self._parsed, self._added, self.mapping_source, self.mapping_snapshot = value, {}, None, None
+        self._parsed, self._added, self.mapping_source = value, {}, None
 
     def mapping_ids(self) -> set[str]:
         """The upper-cased internal IDs of the mapping, without parsing it."""
@@ -66,11 +64,11 @@ class State:
         else:
             self._parsed[task_id] = external
 
-    def render_mapping(self, updated: str) -> str:
-        """The mapping file's new text: appended to the text read while that was not parsed."""
+    def render_mapping(self, updated: str) -> bytes:
+        """The mapping file's new bytes: appended to the text read while that was not parsed."""
         if self._parsed is None and self.mapping_source is not None:
-            return mapping_text.append(self.mapping_source, VERSION, updated, self._added)
-        return mapping_text.render(VERSION, updated, self.mappings, self.mapping_snapshot)
+            return mapping_text.append(self.mapping_source, VERSION, updated, self._added).encode("utf-8")
+        return dump({"version": VERSION, "updated": updated, "mappings": self.mappings})
 
 
 class Unusable(Exception):
@@ -190,7 +188,7 @@ def _load_one(project: Project, path: Path, kind: str, state: State) -> dict | N
                 state.repaired.append(rel)
             elif kind == "mappings":
                 state.mapping_sha256 = floor_cache.digest(raw)
-            return _keep(state, data, plain)
+            return _keep(state, kind, data, plain)
         reason = "it is missing"
     except Unusable as e:
         reason = str(e)
@@ -210,16 +208,17 @@ def _load_one(project: Project, path: Path, kind: str, state: State) -> dict | N
     warn(f"{rel} is unusable ({reason}); recovered it from {rel}.bak")
     state.repaired.append(rel)
     state.from_backup.add(path)
-    return _keep(state, found[0], found[3])
+    return _keep(state, kind, found[0], found[3])
 
 
-def _keep(state: State, data: dict | None, plain_mapping: str | None) -> dict:
-    """The content _load_one returns; a mapping text left unparsed goes to the state."""
-    if plain_mapping is None:
-        assert data is not None
-        return data
-    state.mapping_source = plain_mapping
-    return {"mappings": None}
+def _keep(state: State, kind: str, data: dict | None, plain_mapping: str | None) -> dict:
+    """What _load_one returns; a mapping goes to the state, its text unparsed if it can be."""
+    if kind == "mappings":
+        if plain_mapping is not None:
+            state.mapping_source = plain_mapping
+        else:
+            state.mappings = data["mappings"]
+    return data or {}
 
 
 def load(project: Project) -> State:
@@ -232,13 +231,11 @@ def load(project: Project) -> State:
             f"{project.rel(project.mapping_path)} is missing while the counters exist; "
             "run `taskmint doctor --fix` to rebuild it from the task files"
         )
-    if counters is None and mapping is not None and (mapping["mappings"] or state.mappings):
+    if counters is None and mapping is not None and state.mappings:
         raise StateError(
             f"{project.rel(project.counters_path)} is missing, so numbers already issued are unknown; "
             "run `taskmint doctor --fix` to rebuild it from the task files"
         )
-    if mapping is not None and mapping["mappings"] is not None:
-        state.mappings = mapping["mappings"]
     if counters is not None:
         state.counters = counters["counters"]
     if state.repaired or counters is None:
@@ -293,7 +290,7 @@ def save_mapping(project: Project, mappings: dict, *, backup: bool = True) -> No
 
 def save_state_mapping(project: Project, state: State) -> bytes:
     """Write the mapping a transaction holds; returns the bytes written."""
-    raw = state.render_mapping(yamltext.now()).encode("utf-8")
+    raw = state.render_mapping(yamltext.now())
     _write(project, project.mapping_path, raw, project.mapping_path not in state.from_backup)
     return raw
 
