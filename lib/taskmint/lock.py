@@ -1,7 +1,18 @@
-"""The one inter-process lock around every read-modify-write of tasks and state."""
+"""The one inter-process lock around every read-modify-write of tasks and state.
+
+The lock is ``flock(LOCK_EX)`` on one lock file, the primitive filelock's ``FileLock`` uses on
+Unix, so the two exclude each other on the same file. taskmint calls it directly: importing
+filelock 4.x costs more than the rest of a create (its package init loads ``_core``, which pulls
+in logging, inspect, decimal, platform and more; measured in bench/bench.py), and every verb
+and hook takes this lock. filelock still takes over wherever ``flock`` is unavailable (a
+platform without fcntl, a filesystem that answers ENOSYS), where it falls back to its soft lock.
+"""
 from __future__ import annotations
 
+import errno
 import os
+import time
+from _thread import get_ident  # threading's own source of thread IDs, without importing threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,35 +20,118 @@ from pathlib import Path
 from taskmint.errors import TaskmintError
 
 DEFAULT_TIMEOUT = 60.0
+_CONTENDED = {errno.EACCES, errno.EAGAIN, errno.EWOULDBLOCK}
+# Seconds between two tries while another process holds the lock: short at first, since most
+# holds last a few milliseconds, then as long as filelock's default poll interval.
+_POLL_FIRST, _POLL_MAX = 0.001, 0.05
+
+# (pid, thread, lock path) -> [fd, hold count] of the holds of this process: a nested hold in
+# the same thread re-enters instead of waiting on itself until the timeout. flock belongs to
+# the open file, so another thread (with its own fd) still waits, and a forked child (another
+# pid) never takes its parent's hold for its own.
+_held: dict[tuple[int, int, str], list[int]] = {}
+
+
+class _Unsupported(Exception):
+    """flock is not available for this file: filelock's fallback decides."""
 
 
 @contextmanager
 def held(path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the project lock. The lock file is never deleted: deleting it lets a waiter
-    lock an orphaned inode while a newcomer locks a fresh file of the same name."""
-    # filelock imports asyncio (~50 ms): only pay for it when a transaction really runs.
-    from filelock import FileLock, Timeout
-
+    lock an orphaned inode while a newcomer locks a fresh file of the same name (filelock#574)."""
     if timeout is None:
         timeout = float(os.environ.get("TASKMINT_LOCK_TIMEOUT", DEFAULT_TIMEOUT))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise TaskmintError(f"cannot create {path.parent}: {e.strerror}; check its permissions") from None
-    # One instance per path (and a hold count per thread): a nested hold in the same
-    # thread re-enters instead of waiting on itself until the timeout.
+    key = (os.getpid(), get_ident(), str(path))
+    hold = _held.get(key)
+    if hold is not None:
+        hold[1] += 1
+        try:
+            yield
+        finally:
+            hold[1] -= 1
+        return
+    try:
+        fd = _acquire(path, timeout)
+    except _Unsupported:
+        with _held_by_filelock(path, timeout):
+            yield
+        return
+    _held[key] = [fd, 1]
+    try:
+        yield
+    finally:
+        del _held[key]
+        os.close(fd)  # releases the flock; the file stays
+
+
+def _acquire(path: Path, timeout: float) -> int:
+    """An open descriptor of ``path`` holding its flock."""
+    try:
+        import fcntl
+    except ImportError:
+        raise _Unsupported from None
+    fd, created = _open(path)
+    deadline = time.monotonic() + timeout
+    pause = _POLL_FIRST
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except OSError as e:
+                if e.errno == errno.ENOSYS:
+                    if created:  # where flock is missing, filelock's soft lock reads an existing file as held
+                        os.unlink(path)
+                    raise _Unsupported from None
+                if e.errno not in _CONTENDED:
+                    raise TaskmintError(f"cannot lock {path}: {e.strerror or e}; make the file and its directory "
+                                        "writable") from None
+            if time.monotonic() >= deadline:
+                raise _timeout(path, timeout)
+            time.sleep(pause)
+            pause = min(pause * 2, _POLL_MAX)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _open(path: Path) -> tuple[int, bool]:
+    """(descriptor, whether this call created the file) of the lock file ``path``."""
+    while True:
+        try:
+            try:
+                return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644), True
+            except FileExistsError:
+                return os.open(path, os.O_RDWR), False
+        except FileNotFoundError:
+            continue  # removed in between (by filelock's soft lock): create it again
+        except OSError as e:
+            raise TaskmintError(f"cannot lock {path}: {e.strerror or e}; make the file and its directory "
+                                "writable") from None
+
+
+def _timeout(path: Path, timeout: float) -> TaskmintError:
+    return TaskmintError(f"another taskmint process held the lock {path} for over {timeout:g}s; "
+                         "retry, or raise TASKMINT_LOCK_TIMEOUT")
+
+
+@contextmanager
+def _held_by_filelock(path: Path, timeout: float) -> Iterator[None]:
+    from filelock import FileLock, Timeout
+
+    # One instance per path (and a hold count per thread): nested holds re-enter.
     lock = FileLock(str(path), is_singleton=True)
     try:
         lock.acquire(timeout=timeout)
     except Timeout:
-        raise TaskmintError(
-            f"another taskmint process held the lock {path} for over {timeout:g}s; "
-            "retry, or raise TASKMINT_LOCK_TIMEOUT"
-        ) from None
+        raise _timeout(path, timeout) from None
     except OSError as e:
-        raise TaskmintError(
-            f"cannot lock {path}: {e.strerror or e}; make the file and its directory writable"
-        ) from None
+        raise TaskmintError(f"cannot lock {path}: {e.strerror or e}; make the file and its directory writable") from None
     try:
         yield
     finally:

@@ -96,3 +96,53 @@ def test_unusable_lock_directory_is_a_clean_error(tmp_path):
         with lock.held(blocker / "taskmint.lock", timeout=1):
             pass
     assert blocker.read_text() == "a file where the lock folder should be"
+
+
+FILELOCK_HOLDER = textwrap.dedent("""
+    import sys
+    from filelock import FileLock
+    with FileLock(sys.argv[1]):
+        print("locked", flush=True)
+        sys.stdin.readline()
+""")
+
+
+def test_filelock_and_taskmint_exclude_each_other(tmp_path, holder):
+    """lock.held takes the flock filelock's FileLock takes on the same file: a process still
+    on filelock (an older taskmint, say) and this one never both hold it."""
+    path = tmp_path / "taskmint.lock"
+    proc = subprocess.Popen([sys.executable, "-c", FILELOCK_HOLDER, str(path)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline() == "locked\n"
+        with pytest.raises(TaskmintError, match="held the lock"):
+            with lock.held(path, timeout=0.2):
+                pass
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+    holder(path)  # taskmint's lock in another process ...
+    from filelock import FileLock, Timeout
+
+    with pytest.raises(Timeout):  # ... keeps filelock out
+        FileLock(str(path)).acquire(timeout=0.2)
+
+
+@pytest.mark.filterwarnings("ignore:flock not supported")
+def test_without_flock_filelock_takes_over(tmp_path, monkeypatch):
+    """A filesystem without flock (ENOSYS): filelock's soft lock holds it, reentrant too, and the
+    file lock.held created for its probe does not make the soft lock wait on itself."""
+    import errno
+    import fcntl
+
+    def no_flock(fd, operation):
+        raise OSError(errno.ENOSYS, "Function not implemented")
+
+    monkeypatch.setattr(fcntl, "flock", no_flock)
+    path = tmp_path / "taskmint.lock"
+    with lock.held(path, timeout=5):
+        with lock.held(path, timeout=0.5):
+            assert lock._held == {}  # not held through flock
+            assert path.exists()  # the soft lock's marker
+    with lock.held(path, timeout=5):
+        pass
