@@ -28,10 +28,28 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message}; see `{self.prog} --help`")
 
 
-def _modules() -> dict:
+def _modules(argv: Sequence[str]) -> dict:
+    """The command modules the parser needs: only the verb's own when the command line names
+    one (each module's imports are its verb's), every one for `--help` and mistakes."""
     import importlib
 
-    return {verb: importlib.import_module(f"taskmint.commands.{name}") for verb, name in COMMANDS.items()}
+    verb = _verb(argv)
+    chosen = {verb: COMMANDS[verb]} if verb is not None else COMMANDS
+    return {v: importlib.import_module(f"taskmint.commands.{name}") for v, name in chosen.items()}
+
+
+def _verb(argv: Sequence[str]) -> str | None:
+    """The verb ``argv`` names, or None when it names none or asks for the top-level help."""
+    args = iter(argv)
+    for arg in args:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+        option, equals, _ = arg.partition("=")
+        if len(option) < 3 or not "--root".startswith(option):
+            return None  # --help, --version, or a mistake argparse words best
+        if not equals:
+            next(args, None)  # --root DIR (or an abbreviation: --ro DIR)
+    return None
 
 
 def build_parser(modules: dict) -> argparse.ArgumentParser:
@@ -48,7 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from taskmint.project import find_project
 
     try:
-        modules = _modules()
+        argv = sys.argv[1:] if argv is None else list(argv)
+        modules = _modules(argv)
         args = build_parser(modules).parse_args(argv)
         if args.command is None:
             raise UsageError("no command given; see `taskmint --help`")
