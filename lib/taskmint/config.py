@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from taskmint import schemas
+from taskmint import flatyaml, schemas
 from taskmint.errors import TaskmintError
 from taskmint.project import Project
 
@@ -54,6 +54,9 @@ def load(project: Project) -> Config:
         return Config()
     except (OSError, UnicodeDecodeError) as e:
         raise TaskmintError(f"cannot read {project.rel(path)}: {e}; fix it or rewrite it with `taskmint init`") from None
+    data = flatyaml.load(text.split("\n"))  # the layout render() writes, read without yaml
+    if data is not None:
+        return validate(data, project.rel(path))
     import yaml
 
     try:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from taskmint import yamltext
+from taskmint import flatyaml, yamltext
 from taskmint.errors import TaskmintError
 
 _YAML_BREAK_RE = re.compile("[\r\x85\u2028\u2029]")
@@ -71,6 +71,9 @@ def _loader(text: str) -> Any:
 
 
 def parse(doc: Document, where: str) -> dict[str, Any]:
+    flat = flatyaml.load(doc.lines)  # taskmint's own layout, read without yaml
+    if flat is not None:
+        return flat
     import yaml
 
     text = "\n".join(doc.lines)

@@ -1,0 +1,144 @@
+"""flatyaml.load gives what yaml gives, or None: proven on generated texts, near misses included."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from taskmint import config, flatyaml, frontmatter, yamltext
+
+LOADERS = [yaml.SafeLoader] + ([yaml.CSafeLoader] if hasattr(yaml, "CSafeLoader") else [])
+
+
+def typed(value: object) -> object:
+    """``value`` with every type spelled out: True == 1 and 1.0 == 1 must not pass for equal."""
+    if isinstance(value, dict):
+        return ("dict", [(typed(k), typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [typed(v) for v in value])
+    if isinstance(value, datetime):
+        return ("datetime", value.isoformat(), repr(value.tzinfo))
+    return (type(value).__name__, value)
+
+
+def yaml_says(text: str) -> list[object]:
+    """What each loader gives for ``text`` (an exception type when it refuses it)."""
+    found = []
+    for loader in LOADERS:
+        try:
+            found.append(typed(yaml.load(text, Loader=loader)))  # noqa: S506 - safe loaders only
+        except (yaml.YAMLError, ValueError) as e:
+            found.append(type(e).__name__)
+    return found
+
+
+def check(lines: list[str]) -> object:
+    fast = flatyaml.load(lines)
+    if fast is not None:
+        assert yaml_says("\n".join(lines)) == [typed(fast)] * len(LOADERS), lines
+    return fast
+
+
+WORDS = ["a", "id", "x_1", "TASK-A3F2", "Fix the login", "v1.2.3", "a/b", "(x)", "y", "n", "yes", "No", "TRUE",
+         "tRUE", "off", "On", "null", "Null", "NULL", "true", "false", "~", "0", "00", "012", "7", "-3", "1_000",
+         "1e3", ".5", ".inf", "0x1F", "2026-01-08", "2026-01-08T10:00:00Z", "2026-13-45", "2026-02-30T10:00:00Z",
+         "2026-01-08 10:00:00", "10:30", "#5", '"#5"', '"a"', "'a'", '"a\\"b"', '"\\x41\\u00e9\\U0001F389\\n\\t\\0"',
+         '"\\ud800"', '"\\U00110000"', '"\\z"', '"a', "[]", "{}", "[a, b]", "[a,b]", '["a, b", c]', "[1, yes]",
+         "[a, [b]]", "{a: 1}", "&x a", "*x", "!!str 1", "|", ">", "a #c", "a  b", "a: b", "a ", " a", "\ta", "-",
+         "- a", "?", "<<", "=", "@x", "`x`", "é", "a\u2028b", '"\u2028"', '"\x85"', '"\ufeff"', '"\t"', "% x"]
+KEYS = ["id", "title", "tags", "external_ids", "jira", "x_1", "_k", "y", "on", "No", "null", "1", "a b", "-a", "'q'",
+        "k", "k"]
+
+
+@pytest.mark.parametrize("word", WORDS)
+def test_every_word_in_every_place(word):
+    for lines in (["k: " + word], ["k:", "  j: " + word], [f"k: [{word}]"], [f"k: [a, {word}]"], [word + ": 1"],
+                  ["k:", f"  {word}: 1"]):
+        check(lines)
+
+
+@st.composite
+def flat_texts(draw) -> list[str]:
+    lines = []
+    for _ in range(draw(st.integers(0, 8))):
+        kind = draw(st.sampled_from(["top", "top", "open", "sub", "sub", "comment", "blank", "raw"]))
+        key, word = draw(st.sampled_from(KEYS)), draw(st.sampled_from(WORDS))
+        if kind == "top":
+            lines.append(f"{key}: {word}")
+        elif kind == "open":
+            lines.append(f"{key}:" + draw(st.sampled_from(["", " ", " # c"])))
+        elif kind == "sub":
+            lines.append(draw(st.sampled_from(["  ", "   ", " ", "    "])) + f"{key}: {word}")
+        elif kind == "comment":
+            lines.append(draw(st.sampled_from(["# c", "  # c", "#", "#\ttab", "# \x07"])))
+        elif kind == "blank":
+            lines.append(draw(st.sampled_from(["", "  "])))
+        else:
+            lines.append(draw(st.sampled_from(["---", "...", "- a", "a", "key: value: x", "k: [a, b", "k: a, b"])))
+    return lines
+
+
+@settings(max_examples=2000, deadline=None)
+@given(flat_texts())
+def test_whatever_it_reads_yaml_reads_the_same(lines):
+    check(lines)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(list(":#\"'\\[]{}, -\n\t")),
+                        max_size=30), max_size=6))
+def test_arbitrary_lines_are_read_as_yaml_reads_them_or_left_to_yaml(lines):
+    check([line for text in lines for line in text.split("\n")])
+
+
+@settings(max_examples=500, deadline=None)
+@given(title=st.text(min_size=1), tags=st.lists(st.text(min_size=1), max_size=3),
+       moment=st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9999, 1, 1)).map(
+           lambda d: d.replace(microsecond=0, tzinfo=timezone.utc)),
+       number=st.integers(1, 10**9), epic=st.none() | st.text(max_size=10))
+def test_reads_every_frontmatter_taskmint_writes(title, tags, moment, number, epic):
+    fields = {"id": "TASK-A3F2", "title": title, "status": "backlog", "created": moment, "updated": moment,
+              "priority": "medium", "tags": tags,
+              "external_ids": {"jira": f"PROJ-{number}", "github": f"#{number}", "azure_devops": str(number)}}
+    if epic is not None:
+        fields["epic"] = epic
+    doc = frontmatter.split(frontmatter.new_text(fields, "\n## Description\n\n"))
+    if any(0xD800 <= ord(ch) <= 0xDFFF for text in [title, *tags, epic or ""] for ch in text):
+        return  # lone surrogates: only the pure-Python loader reads them back, so yaml decides
+    assert check(doc.lines) == fields  # read without yaml, and right
+
+
+@pytest.mark.parametrize("options", [("PROJ", "ENG", True, True), (None, None, False, False), ("A_1", None, True, False)])
+def test_reads_the_config_taskmint_writes(options):
+    text = config.render(*options)
+    assert check(text.split("\n")) == yaml.safe_load(text)
+
+
+def test_values():
+    assert flatyaml.load(["a: 2026-01-08", "b: 2026-01-08T10:00:00Z", "c: 0", "d: null", "e: []", "f: {}", "g:",
+                          "h: [x, \"y, z\", 3]", "i: \"\\u00e9\""]) == {
+        "a": date(2026, 1, 8), "b": datetime(2026, 1, 8, 10, tzinfo=timezone.utc), "c": 0, "d": None, "e": [],
+        "f": {}, "g": None, "h": ["x", "y, z", 3], "i": "é"}
+
+
+@pytest.mark.parametrize("lines", [
+    ["a: 1", "a: 2"],  # duplicate keys: yaml keeps the last
+    ["a:", "  b: 1", "  b: 2"],
+    ["a: 1", "  b: 1"],  # yaml's error
+    ["a: yes"], ["on: 1"], ["a: 012"], ["a: 2026-13-45"], ["a: 'x'"], ["a: x # c"], ["a: \"\\ud800\""], [],
+    ["# only a comment"], ["a:", "   b: 1"], ["\ta: 1"],
+])
+def test_leaves_to_yaml(lines):
+    assert flatyaml.load(lines) is None
+
+
+def test_frontmatter_parse_uses_it_and_keeps_yaml_errors():
+    doc = frontmatter.split("---\nid: TASK-A3F2\ntitle: a\n---\n")
+    assert frontmatter.parse(doc, "x.md") == {"id": "TASK-A3F2", "title": "a"}
+    bad = frontmatter.split("---\nid: [unclosed\n---\n")
+    with pytest.raises(frontmatter.FrontmatterError, match="not valid YAML"):
+        frontmatter.parse(bad, "x.md")
+    assert yamltext.scalar("a") == "a"
