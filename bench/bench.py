@@ -1,7 +1,17 @@
-"""taskmint benchmark: one run prints every figure as a ratio to a bare interpreter start
-(`python -c pass` on the interpreter taskmint runs on), plus absolute times.
+"""taskmint benchmark: every figure from one run, as a ratio to the bare start of the
+interpreter the plugin really runs (its venv's `python -c pass`), plus absolute times.
 
     python3 bench/bench.py [--runs N] [--quick]
+
+The venv is built as the plugin's SessionStart hook builds it (provision.ensure: `python -m venv`
+with the running python3, then pip install -r requirements.txt) and cached under bench/.cache/.
+The CLI is the one the plugin installs, ${CLAUDE_PLUGIN_DATA}/bin/taskmint (the package from the
+plugin's lib/ on the venv's python), and the hooks run as hooks/hooks.json starts them. Then:
+
+- the floors, the venv's `python -c pass` and `python -E -S -c pass`, timed in rounds with every
+  figure so that drift hits both alike;
+- each figure with its target, and an import-time budget: `python -X importtime` of a create,
+  its top 10 modules, and the modules that must stay off the create path.
 
 Not a test: nothing here asserts a time. Projects with 10,000 tasks are generated directly
 (valid task files and state, as taskmint would write them) and cached under bench/.cache/.
@@ -17,48 +27,76 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-sys.path.insert(0, str(HERE))
+CACHE = HERE / ".cache"
+sys.path.insert(0, str(REPO / "lib"))
 
-import fixtures  # noqa: E402
+from taskmint.plugin import provision  # noqa: E402 - standard library only, like the SessionStart hook
 
-TOOLS = ("--jira", "PROJ", "--linear", "ENG", "--github", "--azure-devops")
+# A create must not import these (heavy, and not needed to issue IDs).
+OFF_THE_CREATE_PATH = ("yaml", "jsonschema", "filelock", "asyncio", "taskmint.doctor", "taskmint.migrate",
+                       "taskmint.merge", "taskmint.commands.doctor", "dataclasses", "inspect", "typing", "tempfile")
+# Import time of a create's own modules (all but those a bare start loads), as a multiple of the
+# venv's `python -c pass`.
+IMPORT_BUDGET = 1.0
 
 
-def taskmint_cmd() -> list[str]:
-    """The installed console script next to this interpreter (what a user's `taskmint` runs)."""
-    script = Path(sys.executable).with_name("taskmint")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "taskmint.main"]
+class Bench:
+    """Timed subprocess runs, each paired with a floor run right before it."""
 
+    def __init__(self, venv_python: str, env: dict[str, str]) -> None:
+        self.python = venv_python
+        self.env = env
+        self.floor: list[float] = []
+        self.floor_es: list[float] = []
 
-def timed(cmd: list[str], runs: int, *, stdin: bytes | None = None, env: dict | None = None,
-          before: callable = None) -> float:
-    """Median wall-clock seconds of ``runs`` runs (after one warm-up)."""
-    times = []
-    for n in range(runs + 1):
-        if before:
-            before(n)
+    def run_once(self, cmd: list[str], *, stdin: bytes | None = None, env: dict | None = None,
+                 check: Callable[[subprocess.CompletedProcess], str | None] | None = None) -> float:
         start = time.perf_counter()
-        proc = subprocess.run(cmd, input=stdin, capture_output=True, env=env)
+        proc = subprocess.run(cmd, input=stdin, capture_output=True, env=env or self.env)
         elapsed = time.perf_counter() - start
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[-500:]}")
-        if n:
-            times.append(elapsed)
-    return statistics.median(times)
+        problem = check(proc) if check else (None if proc.returncode == 0 else "exit code %d" % proc.returncode)
+        if problem:
+            raise SystemExit(f"{' '.join(cmd)}: {problem}: {proc.stdout.decode()[-300:]} {proc.stderr.decode()[-500:]}")
+        return elapsed
+
+    def timed(self, cmd: list[str], runs: int, *, before: Callable[[int], bytes | None] | None = None,
+              env: dict | None = None, check: Callable | None = None) -> float:
+        """Median seconds of ``runs`` runs after one warm-up; ``before(n)`` prepares run n and
+        returns its stdin."""
+        times = []
+        for n in range(runs + 1):
+            stdin = before(n) if before else None
+            if n:
+                self.floor.append(self.run_once([self.python, "-c", "pass"]))
+                self.floor_es.append(self.run_once([self.python, "-E", "-S", "-c", "pass"]))
+            elapsed = self.run_once(cmd, stdin=stdin, env=env, check=check)
+            if n:
+                times.append(elapsed)
+        return statistics.median(times)
 
 
-def hook_env(tmp: Path, root: Path) -> dict:
-    data = tmp / "plugin-data"
-    if not data.exists():
-        (data / "venv" / "bin").mkdir(parents=True)
-        (data / "venv" / "bin" / "python").symlink_to(sys.executable)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAUDE_", "TASKMINT_"))}
-    env.update(CLAUDE_PROJECT_DIR=str(root), CLAUDE_PLUGIN_ROOT=str(REPO), CLAUDE_PLUGIN_DATA=str(data))
-    return env
+def plugin_data() -> Path:
+    """${CLAUDE_PLUGIN_DATA} with the venv the SessionStart hook would build, and bin/taskmint."""
+    data = CACHE / "plugin-data"
+    try:
+        outcome = provision.ensure(REPO, data)
+    except provision.ProvisionError as e:
+        raise SystemExit(f"cannot build the benchmark venv: {e}")
+    if outcome.installed:
+        print(f"built the plugin's venv: {outcome.venv}", file=sys.stderr)
+    return data
+
+
+def make_project(python: str, target: Path, count: int) -> Path:
+    """A fresh copy of bench/fixtures.py's cached project with ``count`` tasks (made by the venv)."""
+    env = {**os.environ, "PYTHONPATH": f"{REPO / 'lib'}{os.pathsep}{HERE}"}
+    subprocess.run([python, str(HERE / "fixtures.py"), str(target), str(count)], check=True, env=env)
+    return target
 
 
 def hook_command() -> list[str]:
@@ -67,14 +105,16 @@ def hook_command() -> list[str]:
     return [p.replace("${CLAUDE_PLUGIN_ROOT}", str(REPO)) for p in [hook["command"], *hook.get("args", [])]]
 
 
-def parallel_creates(root: Path, processes: int, each: int) -> float:
+def parallel_creates(python: str, root: Path, processes: int, each: int) -> float:
     """Wall-clock seconds for ``processes`` OS processes doing ``each`` library creates."""
     code = ("import sys\nfrom taskmint import service\nfrom taskmint.project import find_project\n"
-            "p = find_project(sys.argv[1])\nsys.stdin.read()\n"
+            "p = find_project(sys.argv[1])\nprint('ready', flush=True)\nsys.stdin.read()\n"
             "for i in range(int(sys.argv[2])):\n    service.create(p, f'parallel {i}')\n")
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(root), str(each)], stdin=subprocess.PIPE)
-             for _ in range(processes)]
-    time.sleep(1.0)  # every process has imported taskmint and waits on stdin
+    env = {**os.environ, "PYTHONPATH": str(REPO / "lib")}
+    procs = [subprocess.Popen([python, "-c", code, str(root), str(each)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, env=env) for _ in range(processes)]
+    for proc in procs:  # every process has imported taskmint and waits on stdin
+        proc.stdout.readline()
     start = time.perf_counter()
     for proc in procs:
         proc.stdin.close()
@@ -84,79 +124,146 @@ def parallel_creates(root: Path, processes: int, each: int) -> float:
     return time.perf_counter() - start
 
 
+def tracker_create(bench: Bench, cli: list[str], tmp: Path, runs: int) -> tuple[str, float, str] | None:
+    """Slot for the tracker figure: `create` with a tracker configured, against a loopback fake
+    of its API started here (never a real tracker). None until the tracker package lands."""
+    return None
+
+
+def import_profile(python: str, cmd_args: list[str], env: dict, runs: int) -> tuple[dict[str, float], dict[str, float], set[str]]:
+    """(median self µs, median cumulative µs) per module of ``python -X importtime`` runs of
+    the CLI, and the modules a bare `python -c pass` loads."""
+    def profile(args: list[str]) -> dict[str, tuple[int, int]]:
+        proc = subprocess.run([python, "-X", "importtime", *args], capture_output=True, text=True, env=env)
+        found = {}
+        for line in proc.stderr.splitlines():
+            if line.startswith("import time:") and "|" in line and "self [us]" not in line:
+                own, total, name = line[len("import time:"):].split("|")
+                found[name.strip()] = (int(own), int(total))
+        return found
+
+    bare = set(profile(["-c", "pass"]))
+    samples = [profile(cmd_args) for _ in range(runs)]
+    names = set().union(*samples)
+    own = {n: statistics.median(s.get(n, (0, 0))[0] for s in samples) for n in names}
+    total = {n: statistics.median(s.get(n, (0, 0))[1] for s in samples) for n in names}
+    return own, total, bare
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="timed runs per figure (median is shown)")
-    parser.add_argument("--quick", action="store_true", help="fewer runs, for a smoke check")
+    parser.add_argument("--quick", action="store_true", help="3 runs per figure, for a smoke check")
     args = parser.parse_args()
     runs = 3 if args.quick else args.runs
-    tm = taskmint_cmd()
-    results: list[tuple[str, float, float | None, str]] = []
 
-    bare = timed([sys.executable, "-c", "pass"], runs * 2)
-    shim = shutil.which("python3")
-    results.append(("bare interpreter: python -c pass", bare, None, sys.executable))
+    data = plugin_data()
+    venv_python = str(provision.venv_link(data) / "bin" / "python")
+    real_python = os.path.realpath(venv_python)
+    cli = [str(provision.cli_path(data))]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLAUDE_", "TASKMINT_", "PYTHON"))}
+    bench = Bench(venv_python, env)
+    results: list[tuple[str, float, str, str]] = []  # (figure, seconds, target verdict, note)
+
+    def ratio_target(limit: float) -> Callable[[float], str]:
+        return lambda seconds: f"<= {limit:g}x " + ("ok" if seconds / floor() <= limit else "MISSED")
+
+    def floor() -> float:
+        return statistics.median(bench.floor)
+
+    verdicts: list[tuple[int, Callable[[float], str]]] = []
+
+    def add(name: str, seconds: float, note: str = "", target: Callable[[float], str] | None = None) -> None:
+        if target is not None:
+            verdicts.append((len(results), target))
+        results.append((name, seconds, "", note))
+
+    path_python = shutil.which("python3")
     with tempfile.TemporaryDirectory(prefix="taskmint-bench-") as tmp_name:
         tmp = Path(tmp_name)
-        small = fixtures.project(tmp / "small", 10)
-        big = fixtures.project(tmp / "big", 10_000)
+        small = make_project(venv_python, tmp / "small", 10)
+        big = make_project(venv_python, tmp / "big", 10_000)
+        hook_env = {**env, "CLAUDE_PROJECT_DIR": str(small), "CLAUDE_PLUGIN_ROOT": str(REPO),
+                    "CLAUDE_PLUGIN_DATA": str(data)}
 
-        env = hook_env(tmp, small)
-        payload = json.dumps({"hook_event_name": "PostToolUse", "tool_name": "Write", "cwd": str(small),
-                              "tool_input": {"file_path": str(small / "src" / "app.py"), "content": "print(1)\n"},
-                              "tool_response": {"type": "create", "filePath": str(small / "src" / "app.py")}}).encode()
-        results.append(("hook fast path (PostToolUse, Write of a non-task file)",
-                         timed(hook_command(), runs * 2, stdin=payload, env=env), 1.5, "sh hooks/run.sh post-tool-use"))
+        def other_file(n: int) -> bytes:
+            app = small / "src" / "app.py"
+            return json.dumps({"hook_event_name": "PostToolUse", "tool_name": "Write", "cwd": str(small),
+                               "tool_input": {"file_path": str(app), "content": "print(1)\n"},
+                               "tool_response": {"type": "create", "filePath": str(app)}}).encode()
 
-        def agent_file(n: int) -> None:
-            (small / "tasks" / "backlog" / f"agent-{n}.md").write_text(f"---\ntitle: agent task {n}\n---\n")
+        add("hook fast path (PostToolUse, Write of a non-task file)",
+            bench.timed(hook_command(), runs * 2, before=other_file, env=hook_env), "sh hooks/run.sh post-tool-use",
+            ratio_target(1.0))
 
-        n_task = [0]
-
-        def task_payload() -> bytes:
-            path = small / "tasks" / "backlog" / f"agent-{n_task[0]}.md"
+        def agent_file(n: int) -> bytes:
+            path = small / "tasks" / "backlog" / f"agent-{n}.md"
+            path.write_text(f"---\ntitle: agent task {n}\n---\n")
             return json.dumps({"hook_event_name": "PostToolUse", "tool_name": "Write", "cwd": str(small),
                                "tool_input": {"file_path": str(path), "content": ""}}).encode()
 
-        slow = []
-        for n in range(runs + 1):
-            n_task[0] = n
-            agent_file(n)
-            start = time.perf_counter()
-            proc = subprocess.run(hook_command(), input=task_payload(), capture_output=True, env=env)
-            if proc.returncode or b"is TASK-" not in proc.stdout:
-                raise SystemExit(f"hook did not register: {proc.stdout!r} {proc.stderr!r}")
-            if n:
-                slow.append(time.perf_counter() - start)
-        results.append(("hook registering a task file the agent wrote", statistics.median(slow), None, "slow path"))
+        def registered(proc: subprocess.CompletedProcess) -> str | None:
+            return None if proc.returncode == 0 and b"is TASK-" in proc.stdout else "the hook did not register the file"
 
-        create_small = timed([*tm, "--root", str(small), "create", "bench task", "--tag", "bench"], runs)
-        results.append(("create, 4 PM tools, 10 existing tasks", create_small, 5.0, "taskmint create"))
-        create_big = timed([*tm, "--root", str(big), "create", "bench task", "--tag", "bench"], runs)
-        results.append(("create, 4 PM tools, 10,000 existing tasks", create_big, None,
-                        f"{create_big / create_small:.2f}x create at 10 (target <= 1.5x)"))
-        results.append(("show by external ID, 10,000 tasks", timed([*tm, "--root", str(big), "show", "PROJ-5000"], runs),
-                        None, "taskmint show"))
-        doctor = [*tm, "--root", str(big), "doctor"]
-        if subprocess.run(doctor, capture_output=True).returncode in (0, 1):
-            results.append(("doctor over 10,000 tasks", timed(doctor + ["--quiet"], max(3, runs // 3)), None,
-                            "taskmint doctor (check)"))
+        add("hook registering a task file the agent wrote (PostToolUse)",
+            bench.timed(hook_command(), runs, before=agent_file, env=hook_env, check=registered),
+            "IDs assigned, file renamed", ratio_target(5.0))
 
-        serial_root = fixtures.project(tmp / "serial", 10)
-        serial = parallel_creates(serial_root, 1, 400)
-        parallel_root = fixtures.project(tmp / "parallel", 10)
-        parallel = parallel_creates(parallel_root, 8, 50)
-        results.append(("400 creates, 1 process (library)", serial, None, f"{serial / 400 * 1000:.1f} ms per create"))
-        results.append(("400 creates, 8 processes x 50 (library)", parallel, None,
-                        f"{parallel / serial:.2f}x the serial time"))
+        create = ["create", "bench task", "--tag", "bench"]
+        create_small = bench.timed([*cli, "--root", str(small), *create], runs)
+        add("create, 4 PM tools, 10 existing tasks", create_small, "bin/taskmint create", ratio_target(4.0))
+        create_big = bench.timed([*cli, "--root", str(big), *create], runs)
+        add("create, 4 PM tools, 10,000 existing tasks", create_big, f"{create_big / create_small:.2f}x create at 10",
+            lambda s: "<= 1.2x c10 " + ("ok" if s / create_small <= 1.2 else "MISSED"))
 
-    print(f"taskmint benchmark: median of {runs} runs; ratio = time / bare `python -c pass` "
-          f"({bare * 1000:.1f} ms on {sys.executable}; `python3` on PATH is {shim})")
-    print(f"{'figure':58} {'seconds':>9} {'ratio':>8}  {'target':>7}  note")
-    for name, seconds, target, note in results:
-        ratio = seconds / bare
-        mark = "" if target is None else (f"<= {target:g}x" + (" ok" if ratio <= target else " MISSED"))
-        print(f"{name:58} {seconds:9.4f} {ratio:7.2f}x  {mark:>10}  {note}")
+        tracker = tracker_create(bench, cli, tmp, runs)
+        if tracker is None:
+            print("(tracker figure: not measured yet, see tracker_create)", file=sys.stderr)
+        else:
+            add(tracker[0], tracker[1], tracker[2])
+
+        add("show by external ID, 10,000 tasks", bench.timed([*cli, "--root", str(big), "show", "PROJ-5000"], runs),
+            "bin/taskmint show PROJ-5000", ratio_target(4.0))
+        doctor = [*cli, "--root", str(big), "doctor", "--quiet"]
+        doctor_s = bench.timed(doctor, max(3, runs // 3), check=lambda p: None if p.returncode in (0, 1) else "crashed")
+        add("doctor over 10,000 tasks", doctor_s, "bin/taskmint doctor (check only)",
+            lambda s: "<= 1 s " + ("ok" if s <= 1.0 else "MISSED"))
+
+        serial = parallel_creates(venv_python, make_project(venv_python, tmp / "serial", 10), 1, 400)
+        parallel = parallel_creates(venv_python, make_project(venv_python, tmp / "parallel", 10), 8, 50)
+        add("400 creates, 1 process (library)", serial, f"{serial / 400 * 1000:.1f} ms per create")
+        add("400 creates, 8 processes x 50 (library)", parallel, f"{parallel / serial:.2f}x the serial time")
+
+        own, total, bare = import_profile(venv_python, ["-m", "taskmint.main", "--root", str(small), *create],
+                                          {**env, "PYTHONPATH": str(REPO / "lib")}, max(3, runs // 3))
+
+    base = floor()
+    print(f"taskmint benchmark: median of {runs} runs; ratio = time / the venv's `python -c pass`")
+    print(f"  measured interpreter: {venv_python} -> {real_python} (Python {sys.version.split()[0]} venv, "
+          f"built by provision.ensure as the plugin does)")
+    print(f"  floors: python -c pass {base * 1000:.1f} ms; python -E -S -c pass "
+          f"{statistics.median(bench.floor_es) * 1000:.1f} ms "
+          f"({statistics.median(bench.floor_es) / base:.2f}x); both timed before every run of every figure")
+    print(f"  for reference, python3 on PATH: {path_python}")
+    table = [(n, s, "", note) for n, s, _, note in results]
+    for index, verdict in verdicts:
+        name, seconds, _, note = table[index]
+        table[index] = (name, seconds, verdict(seconds), note)
+    print(f"\n{'figure':60} {'seconds':>8} {'ratio':>7}  {'target':<16} note")
+    for name, seconds, verdict, note in table:
+        print(f"{name:60} {seconds:8.4f} {seconds / base:6.2f}x  {verdict:<16} {note}")
+
+    print(f"\nimport time of `taskmint create` (python -X importtime, median of {max(3, runs // 3)} runs):")
+    mine = {n: v for n, v in own.items() if n not in bare}
+    print("  top 10 by self time:       " + ", ".join(f"{n} {v / 1000:.1f}ms" for n, v in
+                                                     sorted(mine.items(), key=lambda kv: -kv[1])[:10]))
+    print("  top 10 by cumulative time: " + ", ".join(f"{n} {v / 1000:.1f}ms" for n, v in
+                                                     sorted(((n, total[n]) for n in mine), key=lambda kv: -kv[1])[:10]))
+    spent = sum(mine.values()) / 1e6
+    print(f"  budget: {len(mine)} modules beyond a bare start, {spent * 1000:.1f} ms = {spent / base:.2f}x the floor "
+          f"(budget <= {IMPORT_BUDGET:g}x): {'ok' if spent / base <= IMPORT_BUDGET else 'OVER'}")
+    creeping = sorted(n for n in mine if n.split(".")[0] in OFF_THE_CREATE_PATH or n in OFF_THE_CREATE_PATH)
+    print(f"  modules that must stay off the create path: {', '.join(creeping) + ' OVER' if creeping else 'none loaded, ok'}")
     return 0
 
 

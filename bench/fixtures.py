@@ -1,6 +1,9 @@
 """Benchmark projects: a git repository with taskmint configured for all four PM tools and
 N valid tasks, written directly (creating 10,000 tasks through `create` would take
-minutes). A template per N is cached under bench/.cache/ and copied for each run."""
+minutes). A template per N is cached under bench/.cache/ and copied for each run.
+
+    python fixtures.py TARGET COUNT    (what bench.py runs, on the venv, with lib/ on PYTHONPATH)
+"""
 from __future__ import annotations
 
 import random
@@ -61,3 +64,9 @@ def project(target: Path, count: int) -> Path:
         scratch.rename(template)
     shutil.copytree(template, target, symlinks=True)
     return target
+
+
+if __name__ == "__main__":  # bench.py runs this on the venv: python fixtures.py TARGET COUNT
+    import sys
+
+    project(Path(sys.argv[1]), int(sys.argv[2]))
