@@ -3,19 +3,33 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 _umask: int | None = None
+_TEMP_NAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
 
 
 def _default_mode() -> int:
-    # mkstemp creates 0600 files; a new file should get what open() would give it.
+    # temp_file creates 0600 files; a new file should get what open() would give it.
     global _umask
     if _umask is None:
         _umask = os.umask(0)
         os.umask(_umask)
     return 0o666 & ~_umask
+
+
+def temp_file(directory: Path, name: str) -> tuple[int, Path]:
+    """A new file ``.<name>.<8 random characters>.tmp`` in ``directory``, open for writing with
+    mode 0600: what tempfile.mkstemp makes (doctor knows these names), without importing tempfile
+    (shutil, random and weakref come with it)."""
+    for _ in range(100):
+        token = "".join(_TEMP_NAME_CHARS[b % len(_TEMP_NAME_CHARS)] for b in os.urandom(8))
+        path = directory / f".{name}.{token}.tmp"
+        try:
+            return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600), path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name for {name} in {directory}")
 
 
 def fsync_dir(directory: Path) -> None:
@@ -38,8 +52,7 @@ def write_atomic(path: Path, data: bytes, *, backup: Path | None = None) -> None
         existed = stat.S_ISREG(st.st_mode)
     except FileNotFoundError:
         mode, existed = _default_mode(), False
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
+    fd, tmp = temp_file(path.parent, path.name)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -1,8 +1,6 @@
 """The project's .claude/taskmint.yaml: which PM tools get external IDs."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from taskmint import flatyaml, schemas
 from taskmint.errors import TaskmintError
 from taskmint.project import Project
@@ -10,10 +8,12 @@ from taskmint.project import Project
 TOOLS = ("jira", "linear", "github", "azure_devops")
 
 
-@dataclass(frozen=True)
 class Config:
-    # tool -> project/team key for jira and linear, "" for github and azure_devops
-    tools: dict[str, str] = field(default_factory=dict)
+    # A plain class: importing dataclasses (it loads inspect) cost a create more than its own work.
+
+    def __init__(self, tools: dict[str, str] | None = None) -> None:
+        # tool -> project/team key for jira and linear, "" for github and azure_devops
+        self.tools = {} if tools is None else tools
 
 
 def render(jira: str | None, linear: str | None, github: bool, azure_devops: bool) -> str:

@@ -1,23 +1,25 @@
 """PM-tool ID formats: Jira PROJ-12, Linear ENG-7, GitHub #34, Azure DevOps 1234."""
 from __future__ import annotations
 
-import re
+from collections import namedtuple
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from functools import lru_cache
 
+from taskmint import lazyre
 from taskmint.config import TOOLS
 
-_KEYED_RE = re.compile(r"([A-Za-z][A-Za-z0-9_]*)-([1-9][0-9]*)")
-_NUMBER_RE = re.compile(r"#?([1-9][0-9]*)")
+_KEYED_RE = lazyre.compile(r"([A-Za-z][A-Za-z0-9_]*)-([1-9][0-9]*)")
+_NUMBER_RE = lazyre.compile(r"#?([1-9][0-9]*)")
 _TOOL_ALIASES = {"jira": "jira", "linear": "linear", "github": "github", "gh": "github",
                  "azure_devops": "azure_devops", "azure-devops": "azure_devops", "ado": "azure_devops"}
 
 
-@dataclass(frozen=True)
-class ExternalRef:
-    tool: str
-    key: str  # project/team key for jira and linear, "" otherwise
-    number: int
+# A named tuple, not a dataclass: importing dataclasses (it loads inspect) cost a create more
+# than its own work.
+class ExternalRef(namedtuple("ExternalRef", "tool key number")):
+    """One external ID: ``key`` is the project/team key for jira and linear, "" otherwise."""
+
+    __slots__ = ()
 
     def text(self) -> str:
         return format_id(self.tool, self.key, self.number)
@@ -37,10 +39,11 @@ def parse_stored(tool: str, value: str) -> ExternalRef | None:
     return ExternalRef(tool, found[0], found[1]) if found else None
 
 
-_STORED_RE = {"jira": _KEYED_RE, "linear": _KEYED_RE, "github": re.compile(r"#([1-9][0-9]*)"),
-              "azure_devops": re.compile(r"([1-9][0-9]*)")}
+_STORED_RE = {"jira": _KEYED_RE, "linear": _KEYED_RE, "github": lazyre.compile(r"#([1-9][0-9]*)"),
+              "azure_devops": lazyre.compile(r"([1-9][0-9]*)")}
 
 
+@lru_cache(maxsize=1 << 16)  # doctor reads each task's IDs in several checks, and the mapping's twice
 def _key_number(tool: str, value: str) -> tuple[str, int] | None:
     m = _STORED_RE.get(tool, _STORED_RE["azure_devops"]).fullmatch(value)
     if m is None:

@@ -14,69 +14,79 @@ yaml's messages.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 # Scalars that PyYAML resolves to something else than the string: its bools and nulls (any case).
 _RESERVED = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
 _CONSTANTS = {"true": True, "false": False, "null": None}
 _ESCAPES = {"\\": "\\", '"': '"', "n": "\n", "t": "\t", "r": "\r", "0": "\0"}
-_LINE_RE: re.Pattern[str] | None = None
+# YAML's non-printable characters up to U+00FF (the "non-latin1" pattern has the others): a class
+# that holds characters above U+00FF takes ~0.5 ms to compile.
+_UNPRINTABLE = "\x00-\x1f\x7f-\x9f"
+_PLAIN = r"[A-Za-z][A-Za-z0-9_./()+-]*(?: [A-Za-z0-9_./()+-]+)*"
+# a printable character but " and \, or one of yamltext's escapes
+_QUOTED = rf'"(?:[^"\\{_UNPRINTABLE}]|\\[\\"ntr0]|\\x[0-9A-Fa-f]{{2}}|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*"'
+_ITEM = rf"{_PLAIN}|{_QUOTED}|0|[1-9][0-9]*"
+_STAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?"
+# Compiled on first use (a create reads one config and no task file), each as small as it can be:
+# compiling is most of what reading a config costs.
+_patterns: dict[str, re.Pattern[str]] = {}
 
 
-def _line_re() -> re.Pattern[str]:
-    # Compiled on first use: a create that never reads a task file does not pay for it.
-    global _LINE_RE
-    if _LINE_RE is None:
-        printable = "\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
-        plain = r"[A-Za-z][A-Za-z0-9_./()+-]*(?: [A-Za-z0-9_./()+-]+)*"
-        # the printable characters but " and \ (the complement of the set above), or an escape
-        quoted = ('"(?:[^"\\\\\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]'
-                  r'|\\[\\"ntr0]|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*"')
-        item = rf"(?:{plain}|{quoted}|0|[1-9][0-9]*)"
-        stamp = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?"
-        value = rf"{item}|{stamp}|\[\]|\{{\}}|\[{item}(?:, {item})*\]"
-        key = r"[A-Za-z_][A-Za-z0-9_]*"
-        _LINE_RE = re.compile(
-            rf"(?P<top>{key}):(?: (?P<value>{value}))?"
-            rf"|  (?P<sub>{key}): (?P<subvalue>{value})"
-            rf"| *(?:#[{printable}]*)?"
-        )
-    return _LINE_RE
+def _pattern(name: str) -> re.Pattern[str]:
+    found = _patterns.get(name)
+    if found is None:
+        found = _patterns[name] = re.compile({
+            # a key line (a nested one is indented by two spaces), a comment or a blank line; a
+            # flow list's items are checked by "items"
+            "line": rf"(?P<indent>  )?(?P<key>[A-Za-z_][A-Za-z0-9_]*):"
+                    rf"(?: (?P<value>{_ITEM}|{_STAMP}|\[\]|\{{\}}|\[(?P<items>[^{_UNPRINTABLE}]+)\]))?"
+                    rf"| *(?:#[^{_UNPRINTABLE}]*)?",
+            "items": rf"(?:{_ITEM})(?:, (?:{_ITEM}))*",
+            "item": rf'"(?:[^"\\]|\\.)*"|[^, "][^,]*',
+            "non-latin1": "[\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]",
+        }[name])
+    return found
 
 
 def load(lines: list[str]) -> dict | None:
     """What yaml.safe_load gives for the text of ``lines`` (without line endings), or None
     when that text is not in the flat layout this module reads."""
-    line_re = _line_re()
+    line_re = _pattern("line")
     data: dict = {}
     block: dict | None = None  # the nested mapping being filled, under the last top-level key
     last = None
     for line in lines:
         m = line_re.fullmatch(line)
-        if m is None:
+        if m is None or (not line.isascii() and _pattern("non-latin1").search(line)):
             return None
-        top, sub = m.group("top"), m.group("sub")
-        if top is not None:
-            if top.lower() in _RESERVED or top in data:
+        key = m.group("key")
+        if key is None:
+            continue  # a comment or a blank line
+        if key.lower() in _RESERVED:
+            return None
+        items = m.group("items")
+        if items is not None and not _pattern("items").fullmatch(items):
+            return None
+        value = m.group("value")
+        if m.group("indent") is None:
+            if key in data:
                 return None
-            value = m.group("value")
             if value is None:
-                data[top] = None
-                block, last = {}, top
-            else:
-                parsed = _value(value)
-                if parsed is _NOT_FLAT:
-                    return None
-                data[top] = parsed
-                block = last = None
-        elif sub is not None:
-            if block is None or sub.lower() in _RESERVED or sub in block:
-                return None  # a nested key under a key that has a value: yaml's error to give
-            parsed = _value(m.group("subvalue"))
-            if parsed is _NOT_FLAT:
-                return None
-            block[sub] = parsed
+                data[key] = None
+                block, last = {}, key
+                continue
+            block = last = None
+            target = data
+        else:
+            if value is None or block is None or key in block:
+                return None  # deeper nesting, or a nested key under a key that has a value: yaml decides
+            target = block
             data[last] = block
+        parsed = _value(value)
+        if parsed is _NOT_FLAT:
+            return None
+        target[key] = parsed
     return data or None  # an empty text is yaml's None; callers decide what that means
 
 
@@ -96,11 +106,8 @@ def _value(text: str) -> object:
         return {}
     if first.isdigit():
         if len(text) >= 10 and text[4] == "-":
-            try:
-                if len(text) == 10:
-                    return date(int(text[:4]), int(text[5:7]), int(text[8:10]))
-                return datetime(int(text[:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), int(text[14:16]),
-                                int(text[17:19]), tzinfo=timezone.utc)
+            try:  # the line pattern let through only YYYY-MM-DD and YYYY-MM-DDTHH:MM:SSZ
+                return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
             except ValueError:  # 2026-13-45: yaml's error to give
                 return _NOT_FLAT
         return int(text)
@@ -114,7 +121,7 @@ def _split_items(inner: str) -> list[str]:
     """The items of a flow list the line regex accepted: ', ' separates them, except inside quotes."""
     if '"' not in inner:
         return inner.split(", ")
-    return re.findall(r'"(?:[^"\\]|\\.)*"|[^, "][^,]*', inner)
+    return _pattern("item").findall(inner)
 
 
 def _unquote(text: str) -> object:

@@ -16,10 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
-from taskmint import external_ids, validators
+from taskmint import atomic, external_ids, validators
 from taskmint.project import Project
 
 KEEP = 8  # several worktrees share one file (next to their shared lock)
@@ -64,7 +63,7 @@ def remember(project: Project, mapping_sha256: str, counters: dict) -> None:
     entries.insert(0, {"sha256": mapping_sha256, "counters": counters})
     target = path(project)
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        fd, tmp = atomic.temp_file(target.parent, target.name)
     except OSError:
         return
     try:

@@ -7,14 +7,13 @@ top-level key owns the block of lines from its key line up to the next top-level
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from taskmint import flatyaml, yamltext
+from taskmint import flatyaml, lazyre, yamltext
 from taskmint.errors import TaskmintError
 
-_YAML_BREAK_RE = re.compile("[\r\x85\u2028\u2029]")
+_YAML_BREAK_RE = lazyre.compile("[\r\x85\u2028\u2029]")
 MAX_BYTES = 4 * 1024 * 1024
 _C_LOADER_MAX_DEPTH = 1000
 
@@ -23,12 +22,14 @@ class FrontmatterError(TaskmintError):
     pass
 
 
-@dataclass
 class Document:
-    head: str  # the opening '---' line, with any BOM and its line ending
-    lines: list[str]  # frontmatter lines, without line endings
-    tail: str  # the closing delimiter line and everything after it, byte for byte
-    newline: str
+    # A plain class: importing dataclasses (it loads inspect) cost a create more than its own work.
+
+    def __init__(self, head: str, lines: list[str], tail: str, newline: str) -> None:
+        self.head = head  # the opening '---' line, with any BOM and its line ending
+        self.lines = lines  # frontmatter lines, without line endings
+        self.tail = tail  # the closing delimiter line and everything after it, byte for byte
+        self.newline = newline
 
     def render(self) -> str:
         inner = "".join(line + self.newline for line in self.lines)

@@ -1,11 +1,12 @@
 """Internal task IDs: TASK-<HASH>, TASK-<PREFIX>-<HASH>, subtasks <PARENT>.<n>."""
 from __future__ import annotations
 
+import os
 import re
-import secrets
 import unicodedata
 from collections.abc import Callable, Iterable
 
+from taskmint import lazyre
 from taskmint.errors import UsageError
 
 MIN_HASH_LEN = 4
@@ -14,16 +15,16 @@ MIN_HASH_LEN = 4
 # impossible anyway, because every candidate is checked under the lock.
 SAFETY = 1000
 
-PREFIX_RE = re.compile(r"[A-Z0-9]{2,4}")
-ID_RE = re.compile(r"TASK-(?:([A-Z0-9]{2,4})-)?([0-9A-F]{4,})((?:\.[1-9][0-9]*)*)", re.IGNORECASE)
+PREFIX_RE = lazyre.compile(r"[A-Z0-9]{2,4}")
+ID_RE = lazyre.compile(r"TASK-(?:([A-Z0-9]{2,4})-)?([0-9A-F]{4,})((?:\.[1-9][0-9]*)*)", re.IGNORECASE)
 # File names carry the ID in upper case and a lower-case slug, which keeps a hex-looking
 # slug word from being read as part of the ID.
-FILENAME_RE = re.compile(r"(TASK-(?:[A-Z0-9]{2,4}-)?[0-9A-F]{4,}(?:\.[1-9][0-9]*)*)(?:-|\.md$)")
+FILENAME_RE = lazyre.compile(r"(TASK-(?:[A-Z0-9]{2,4}-)?[0-9A-F]{4,}(?:\.[1-9][0-9]*)*)(?:-|\.md$)")
 # FILENAME_RE over many names joined with NUL (which no file name holds): each match is one
 # whole name, capturing its ID or "". A regex pass in C instead of a Python call per file;
 # at 10,000 tasks that was most of a create's scan of tasks/.
 _JOINED_RE = re.compile(r"(?:(TASK-(?:[A-Z0-9]{2,4}-)?[0-9A-F]{4,}(?:\.[1-9][0-9]*)*)(?=-|\.md(?:\0|\Z))|)[^\0]+\0?")
-EPIC_RE = re.compile(r"EPIC-0*([0-9]{1,3})", re.IGNORECASE)
+EPIC_RE = lazyre.compile(r"EPIC-0*([0-9]{1,3})", re.IGNORECASE)
 SLUG_MAX = 50
 
 
@@ -68,13 +69,18 @@ def hash_length(existing: int) -> int:
     return length
 
 
+def random_hex(nbytes: int) -> str:
+    """secrets.token_hex without importing secrets (base64, hmac and random come with it)."""
+    return os.urandom(nbytes).hex()
+
+
 def new_id(prefix: str | None, existing: int, taken: Callable[[str], bool]) -> str:
     """A fresh random ID that ``taken`` does not know (compared upper-case)."""
     length = hash_length(existing)
     for attempt in range(200):
         if attempt and attempt % 20 == 0:
             length += 1  # so crowded that retries keep clashing: widen instead of spinning
-        digest = secrets.token_hex((length + 1) // 2)[:length].upper()
+        digest = random_hex((length + 1) // 2)[:length].upper()
         candidate = f"TASK-{prefix}-{digest}" if prefix else f"TASK-{digest}"
         if not taken(candidate):
             return candidate

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 
 from taskmint.errors import TaskmintError
@@ -13,12 +13,13 @@ MAPPING_NAME = "external_id_mapping.json"
 COUNTERS_NAME = "external_id_counters.json"
 
 
-@dataclass(frozen=True)
-class Project:
-    root: Path
-    # The git common dir's taskmint folder: one lock and one high-water mark shared by
-    # every worktree of a repository. None outside git.
-    shared_dir: Path | None
+# A named tuple, not a dataclass: importing dataclasses (it loads inspect) cost a create more
+# than its own work.
+class Project(namedtuple("Project", "root shared_dir")):
+    """A project: ``root``, and ``shared_dir``, the git common dir's taskmint folder: one lock
+    and one high-water mark shared by every worktree of a repository (None outside git)."""
+
+    __slots__ = ()
 
     @property
     def tasks_dir(self) -> Path:
@@ -51,6 +52,9 @@ class Project:
         return None if self.shared_dir is None else self.shared_dir / "registry.json"
 
     def rel(self, path: Path) -> str:
+        text, root = str(path), str(self.root)
+        if text.startswith(root) and text[len(root):len(root) + 1] == os.sep and os.sep == "/":
+            return text[len(root) + 1:]  # what relative_to gives, without parsing two Paths (doctor: 70,000 calls)
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:

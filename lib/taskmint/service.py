@@ -72,9 +72,9 @@ def info(project: Project, path: Path, meta: dict[str, Any]) -> dict[str, Any]:
 # --- finding tasks ---------------------------------------------------------------------
 
 
-def _files_with_id(project: Project, task_id: str, by_name: dict[str, list[Path]]) -> list[Path]:
+def _files_with_id(project: Project, task_id: str) -> list[Path]:
     wanted = task_id.upper()
-    named = [p for p in by_name.get(wanted, []) if _meta_id(project, p) == wanted]
+    named = [p for p in tasks.named(project, wanted) if _meta_id(project, p) == wanted]
     if named:
         return named
     # A file whose name does not carry its ID (renamed by hand): the slow, full look.
@@ -94,10 +94,9 @@ def resolve(project: Project, txn: Txn, ref: str) -> tasks.TaskFile:
     ref = ref.strip()
     if not ref:
         raise UsageError("no task ID given; pass an internal ID like TASK-A3F2 or an external one like PROJ-12")
-    by_name = tasks.ids_by_filename(project)
     internal = ref.upper().startswith("TASK-")
     task_id = ref.upper() if internal else _external_to_internal(project, txn, ref)
-    paths = _files_with_id(project, task_id, by_name)
+    paths = _files_with_id(project, task_id)
     if not paths and internal and external_ids.candidates(ref):
         # TASK-12 can be an external ID too: TASK is a valid Jira or Linear key.
         try:
@@ -105,9 +104,9 @@ def resolve(project: Project, txn: Txn, ref: str) -> tasks.TaskFile:
         except TaskmintError:
             pass  # report the internal ID as unknown
         else:
-            paths = _files_with_id(project, task_id, by_name)
+            paths = _files_with_id(project, task_id)
     if not paths:
-        for path in by_name.get(task_id, []):
+        for path in tasks.named(project, task_id):
             tasks.read(project, path)  # named after the ID but unreadable: say why, not "no such task"
         raise TaskmintError(f"no task file has ID {task_id}; run `taskmint list` to see the IDs in use")
     if len(paths) > 1:
@@ -124,8 +123,7 @@ def _external_to_internal(project: Project, txn: Txn, ref: str) -> str:
         )
     # (tool, internal ID) of every task that carries one of the wanted external IDs; the
     # schema lets the mapping hold only the form text() writes, so strings compare directly
-    matches = {(tool, i) for i, ext in txn.state.mappings.items() for tool, value in ext.items()
-               if (tool, value) in wanted}
+    matches = txn.state.holders(wanted)
     if not matches:  # a task whose mapping entry was lost (crash before the mapping write)
         matches = {(r.tool, str(meta.get("id"))) for _, meta in tasks.iter_frontmatter(project)
                    for r in external_ids.refs_in(meta.get("external_ids")) if (r.tool, r.text()) in wanted}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +18,25 @@ VERSION = "2.0"
 _KNOWN = (2, 0)
 
 
-@dataclass
 class State:
-    counters: dict[str, Any] = field(default_factory=external_ids.empty_counters)
-    # Files that had to be recovered or rebuilt while loading; they are rewritten at once.
-    repaired: list[str] = field(default_factory=list)
-    # Files recovered from their .bak: rewriting them must not rotate the unusable file
-    # into .bak, over the good copy it was recovered from.
-    from_backup: set[Path] = field(default_factory=set)
-    # SHA-256 of the mapping file's bytes as read (None unless read as is from the file
-    # itself): the key to the floor_cache.
-    mapping_sha256: str | None = None
-    # A mapping text in taskmint's own layout (proven valid) stays unparsed while the
-    # transaction only asks for its IDs and adds entries, as a create does: parsing 1.3 MB
-    # at 10,000 tasks cost more than the rest of the create. ``mappings`` parses it.
-    mapping_source: str | None = None
-    _parsed: dict[str, dict[str, str]] | None = field(default=None, repr=False)
-    _added: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    # A plain class: importing dataclasses (it loads inspect) cost a create more than its own work.
+
+    def __init__(self, *, counters: dict[str, Any] | None = None, mapping_source: str | None = None) -> None:
+        self.counters = external_ids.empty_counters() if counters is None else counters
+        # Files that had to be recovered or rebuilt while loading; they are rewritten at once.
+        self.repaired: list[str] = []
+        # Files recovered from their .bak: rewriting them must not rotate the unusable file
+        # into .bak, over the good copy it was recovered from.
+        self.from_backup: set[Path] = set()
+        # SHA-256 of the mapping file's bytes as read (None unless read as is from the file
+        # itself): the key to the floor_cache.
+        self.mapping_sha256: str | None = None
+        # A mapping text in taskmint's own layout (proven valid) stays unparsed while the
+        # transaction only asks for its IDs and adds entries, as a create does: parsing 1.3 MB
+        # at 10,000 tasks cost more than the rest of the create. ``mappings`` parses it.
+        self.mapping_source = mapping_source
+        self._parsed: dict[str, dict[str, str]] | None = None
+        self._added: dict[str, dict[str, str]] = {}
 
     @property
     def mappings(self) -> dict[str, dict[str, str]]:
@@ -57,6 +58,22 @@ class State:
         if self._parsed is not None or self.mapping_source is None:
             return set(map(str.upper, self.mappings))
         return set(mapping_text.ids(self.mapping_source.upper())) | set(map(str.upper, self._added))
+
+    def holders(self, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """(tool, internal ID) of every entry that gives a tool one of the ``wanted`` (tool,
+        external ID) pairs; found in the text while it is unparsed (show at 10,000 tasks)."""
+        if self._parsed is None and self.mapping_source is not None:
+            found: set[tuple[str, str]] | None = set()
+            for tool, value in wanted:
+                ids = mapping_text.holding(self.mapping_source, tool, value)
+                if ids is None:
+                    found = None
+                    break
+                found.update((tool, i) for i in ids)
+            if found is not None:
+                return found | {(tool, i) for i, ext in self._added.items() for tool, value in ext.items()
+                                if (tool, value) in wanted}
+        return {(tool, i) for i, ext in self.mappings.items() for tool, value in ext.items() if (tool, value) in wanted}
 
     def add_mapping(self, task_id: str, external: dict[str, str]) -> None:
         if self._parsed is None:
@@ -314,10 +331,12 @@ def mapping_max(mappings: dict) -> dict:
 # its own .claude/state) can never hand out the same number or ID.
 
 
-@dataclass
 class Registry:
-    counters: dict[str, Any] = field(default_factory=external_ids.empty_counters)
-    ids: set[str] = field(default_factory=set)
+    # A plain class: importing dataclasses (it loads inspect) cost a create more than its own work.
+
+    def __init__(self, counters: dict[str, Any] | None = None, ids: set[str] | None = None) -> None:
+        self.counters = external_ids.empty_counters() if counters is None else counters
+        self.ids = set() if ids is None else ids
 
 
 def load_registry(project: Project) -> Registry:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,12 +14,11 @@ from taskmint.project import Project
 STATUSES = ("backlog", "in_progress", "in_review", "blocked", "completed")
 
 
-@dataclass
 class TaskFile:
-    path: Path
-    text: str
-    doc: frontmatter.Document | None
-    meta: dict[str, Any]
+    # A plain class: importing dataclasses (it loads inspect) cost a create more than its own work.
+
+    def __init__(self, path: Path, text: str, doc: frontmatter.Document | None, meta: dict[str, Any]) -> None:
+        self.path, self.text, self.doc, self.meta = path, text, doc, meta
 
 
 def walk(directory: Path) -> Iterator[Path]:
@@ -55,6 +53,18 @@ def ids_by_filename(project: Project) -> dict[str, list[Path]]:
             task_id = task_id or _id_inside(project, path)
             if task_id:
                 found.setdefault(task_id.upper(), []).append(path)
+    return found
+
+
+def named(project: Project, task_id: str) -> list[Path]:
+    """``ids_by_filename(project).get(task_id.upper(), [])`` without a Path per file (a
+    show or complete looks up one ID; at 10,000 tasks the Paths were most of its time)."""
+    wanted = task_id.upper()
+    found = []
+    for folder, names in _md_names(str(project.tasks_dir)):
+        for name, name_id in zip(names, ids.ids_of_names(names)):
+            if name_id == wanted or (not name_id and (_id_inside(project, Path(folder, name)) or "").upper() == wanted):
+                found.append(Path(folder, name))
     return found
 
 
@@ -118,6 +128,10 @@ def status_dir(project: Project, status: str, when: datetime | None = None) -> P
 
 
 def status_of_folder(project: Project, path: Path) -> str | None:
+    text, tasks_dir = str(path), str(project.tasks_dir)
+    if text.startswith(tasks_dir + "/") and os.sep == "/":  # relative_to without parsing Paths (doctor)
+        first = text[len(tasks_dir) + 1:].split("/", 1)[0]
+        return first if first in STATUSES else None
     try:
         first = path.relative_to(project.tasks_dir).parts[0]
     except (ValueError, IndexError):

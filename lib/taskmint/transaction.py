@@ -6,10 +6,8 @@ floor_cache, which answers only for mapping bytes it has seen.
 """
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from taskmint import external_ids, floor_cache, lock, state
 from taskmint.config import Config
@@ -17,14 +15,14 @@ from taskmint.external_ids import ExternalRef
 from taskmint.project import Project
 
 
-@dataclass
 class Txn:
-    project: Project
-    state: state.State
-    registry: state.Registry
-    # The counters after allocate issued numbers: at or above every number the mapping can
-    # hold until this transaction ends, since the mapping gains only numbers issued here.
-    issued: dict | None = None
+    # A plain class: importing dataclasses (it loads inspect) cost a create more than its own work.
+
+    def __init__(self, project: Project, state: state.State, registry: state.Registry) -> None:
+        self.project, self.state, self.registry = project, state, registry
+        # The counters after allocate issued numbers: at or above every number the mapping can
+        # hold until this transaction ends, since the mapping gains only numbers issued here.
+        self.issued: dict | None = None
 
     def known_ids(self) -> set[str]:
         return self.state.mapping_ids() | self.registry.ids
@@ -44,7 +42,8 @@ class Txn:
             external_ids.raise_to(self.state.counters, [ref])
             issued[tool] = ref.text()
         external_ids.merge_max(self.registry.counters, self.state.counters)
-        self.issued = copy.deepcopy(self.state.counters)
+        # a copy: counters hold numbers and, for jira and linear, one dict of them
+        self.issued = {tool: dict(v) if isinstance(v, dict) else v for tool, v in self.state.counters.items()}
         return issued
 
     def save_numbers(self, new_ids: list[str] = ()) -> None:

@@ -15,13 +15,15 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from taskmint import lazyre
+
 _KEYED_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_TASK_KEY = re.compile(r"^TASK-[A-Za-z0-9][A-Za-z0-9.-]*$")
+_TASK_KEY = lazyre.compile(r"^TASK-[A-Za-z0-9][A-Za-z0-9.-]*$")
 _EXTERNAL = {
-    "jira": re.compile(r"^[A-Z][A-Z0-9_]*-[1-9][0-9]*$"),
-    "linear": re.compile(r"^[A-Z][A-Z0-9]*-[1-9][0-9]*$"),
-    "github": re.compile(r"^#[1-9][0-9]*$"),
-    "azure_devops": re.compile(r"^[1-9][0-9]*$"),
+    "jira": lazyre.compile(r"^[A-Z][A-Z0-9_]*-[1-9][0-9]*$"),
+    "linear": lazyre.compile(r"^[A-Z][A-Z0-9]*-[1-9][0-9]*$"),
+    "github": lazyre.compile(r"^#[1-9][0-9]*$"),
+    "azure_devops": lazyre.compile(r"^[1-9][0-9]*$"),
 }
 _CONFIG_KEYS = {"jira": re.compile(r"^[A-Z][A-Z0-9_]{0,9}$"), "linear": re.compile(r"^[A-Z][A-Z0-9]{0,6}$")}
 

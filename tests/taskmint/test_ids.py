@@ -56,7 +56,7 @@ def test_new_id_shape_and_prefix():
 
 def test_new_id_skips_taken_candidates_case_insensitively(monkeypatch):
     digests = iter(["a3f8", "a3f8", "b2c4"])
-    monkeypatch.setattr(ids.secrets, "token_hex", lambda n: next(digests))
+    monkeypatch.setattr(ids, "random_hex", lambda n: next(digests))
     taken = {"TASK-A3F8"}
     asked = []
 

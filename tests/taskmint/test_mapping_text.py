@@ -104,3 +104,28 @@ def test_state_adds_entries_the_same_way_parsed_or_not(before, added, parse_firs
     assert loaded.mapping_ids() == {k.upper() for k in {**before, **added}}
     assert loaded.render_mapping("later").decode() == rendered("later", {**before, **added})
     assert loaded.mappings == {**before, **added}
+
+
+@given(entries=mappings, added=mappings, data=st.data())
+def test_holders_found_in_the_text_are_those_the_parsed_mapping_holds(entries, added, data):
+    values = [(tool, value) for ext in [*entries.values(), *added.values()] for tool, value in ext.items()]
+    wanted = set(data.draw(st.lists(st.sampled_from(values), max_size=3))) if values else set()
+    wanted |= {("github", "#1"), ("jira", "NONE-1")}
+    unparsed = loaded(entries)
+    for key, ext in added.items():
+        unparsed.add_mapping(key, ext)
+    parsed = loaded(entries)
+    parsed.mappings.update(added)
+    assert unparsed.holders(wanted) == parsed.holders(wanted)
+    assert unparsed.mapping_source is not None and unparsed._parsed is None  # found without parsing
+
+
+def test_holders_with_duplicate_keys_are_what_json_keeps():
+    for text, wanted, held in [(DUPLICATES[0].replace('"TASK-A": {},', '"TASK-A": {\n      "github": "#1"\n    },', 1),
+                                ("github", "#1"), set()),
+                               (DUPLICATES[1], ("github", "#1"), set()), (DUPLICATES[1], ("github", "#2"),
+                                                                         {("github", "TASK-A")})]:
+        assert validators.plain_mapping_text(text)
+        assert state.State(mapping_source=text).holders({wanted}) == held
+        assert {(t, i) for i, ext in json.loads(text)["mappings"].items() for t, v in ext.items() if (t, v) == wanted} \
+            == held

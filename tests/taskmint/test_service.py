@@ -23,7 +23,7 @@ def frontmatter_of(path):
 def force_hashes(monkeypatch, *digests):
     """Make new_id draw these hex digests, in order."""
     it = iter(digests)
-    monkeypatch.setattr(ids.secrets, "token_hex", lambda n: next(it))
+    monkeypatch.setattr(ids, "random_hex", lambda n: next(it))
 
 
 def hand_written(project, rel, task_id, status="backlog", extra=""):
