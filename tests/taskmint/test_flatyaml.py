@@ -81,20 +81,20 @@ def flat_texts(draw) -> list[str]:
     return lines
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(flat_texts())
 def test_whatever_it_reads_yaml_reads_the_same(lines):
     check(lines)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.text(alphabet=st.characters(codec="utf-8") | st.sampled_from(list(":#\"'\\[]{}, -\n\t")),
                         max_size=30), max_size=6))
 def test_arbitrary_lines_are_read_as_yaml_reads_them_or_left_to_yaml(lines):
     check([line for text in lines for line in text.split("\n")])
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(title=st.text(min_size=1), tags=st.lists(st.text(min_size=1), max_size=3),
        moment=st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9999, 1, 1)).map(
            lambda d: d.replace(microsecond=0, tzinfo=timezone.utc)),

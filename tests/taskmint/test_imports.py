@@ -1,0 +1,53 @@
+"""The modules a verb loads, not its time: a heavy import that creeps back onto the create or
+show path fails here (bench/bench.py measures the time)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+# Heavy, and not needed to issue IDs or to look one up (bench/bench.py measured each).
+OFF_THE_PATH = ("yaml", "jsonschema", "referencing", "filelock", "asyncio", "dataclasses", "inspect", "tempfile",
+                "shutil", "secrets", "taskmint.doctor", "taskmint.migrate", "taskmint.merge", "taskmint.worktrees",
+                "taskmint.commands.doctor", "taskmint.commands.migrate", "taskmint.commands.init")
+
+PROBE = """
+import sys
+started = set(sys.modules)  # what the interpreter's own start loaded (site-packages' .pth files too)
+from taskmint import main
+code = main.main(sys.argv[1:])
+import json
+print(json.dumps(sorted(set(sys.modules) - started)), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def loaded(project, *args: str) -> set[str]:
+    proc = subprocess.run([sys.executable, "-c", PROBE, "--root", str(project.root), *args],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return set(json.loads(proc.stderr.splitlines()[-1]))
+
+
+@pytest.mark.parametrize("args", [("create", "a task", "--tag", "x"), ("show", "PROJ-1"), ("list",)])
+def test_a_verb_imports_nothing_heavy(project, args):
+    from taskmint import service
+
+    service.create(project, "first")
+    found = loaded(project, *args)
+    heavy = sorted(m for m in found if m in OFF_THE_PATH or m.split(".")[0] in OFF_THE_PATH)
+    assert heavy == []
+    assert f"taskmint.commands.{'list_tasks' if args[0] == 'list' else args[0]}" in found
+    assert not {m for m in found if m.startswith("taskmint.commands.")} - {
+        f"taskmint.commands.{'list_tasks' if args[0] == 'list' else args[0]}"}  # only its own verb's module
+
+
+def test_help_still_lists_every_verb(project):
+    from taskmint import main
+
+    proc = subprocess.run([sys.executable, "-m", "taskmint.main", "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0
+    for verb in main.COMMANDS:
+        assert verb in proc.stdout
