@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timezone
-from typing import Any
 
 from taskmint import flatyaml, lazyre, yamltext
 from taskmint.errors import TaskmintError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a create would pay for it)
+if TYPE_CHECKING:
+    from typing import Any
 
 _YAML_BREAK_RE = lazyre.compile("[\r\x85\u2028\u2029]")
 MAX_BYTES = 4 * 1024 * 1024

@@ -7,12 +7,15 @@ import re
 import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from taskmint import atomic, config, external_ids, frontmatter, ids, tasks
 from taskmint.errors import TaskmintError, UsageError
 from taskmint.project import Project
 from taskmint.transaction import Txn, transaction
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a create would pay for it)
+if TYPE_CHECKING:
+    from typing import Any
 
 PRIORITIES = ("low", "medium", "high", "critical")
 TITLE_MAX = 500

@@ -8,11 +8,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from taskmint import atomic, external_ids, floor_cache, ids, jsontext, mapping_text, schemas, validators, yamltext
 from taskmint.errors import StateError
 from taskmint.project import Project
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a create would pay for it)
+if TYPE_CHECKING:
+    from typing import Any
 
 VERSION = "2.0"
 _KNOWN = (2, 0)

@@ -5,11 +5,14 @@ import os
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from taskmint import frontmatter, ids
 from taskmint.errors import TaskmintError
 from taskmint.project import Project
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a create would pay for it)
+if TYPE_CHECKING:
+    from typing import Any
 
 STATUSES = ("backlog", "in_progress", "in_review", "blocked", "completed")
 

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from taskmint import lazyre
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a create would pay for it)
+if TYPE_CHECKING:
+    from typing import Any
 
 _KEYED_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _TASK_KEY = lazyre.compile(r"^TASK-[A-Za-z0-9][A-Za-z0-9.-]*$")
