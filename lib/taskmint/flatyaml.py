@@ -93,6 +93,24 @@ def load(lines: list[str]) -> dict | None:
 _NOT_FLAT = object()
 
 
+def blocks(lines: list[str]) -> dict[str, list[tuple[int, int]]] | None:
+    """frontmatter._blocks for ``lines`` in the flat layout (None otherwise): each top-level
+    key's (first line, end line), where a key owns its line and its nested lines, and the
+    blank and column-0 comment lines after its value belong to what follows."""
+    if not load(lines):
+        return None
+    starts = [i for i, line in enumerate(lines) if line[:1] not in ("", " ", "#")]
+    found: dict[str, list[tuple[int, int]]] = {}
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        value_end = max((i + 1 for i in range(start + 1, end) if lines[i].startswith("  ") and
+                         lines[i].lstrip(" ")[:1] not in ("", "#")), default=start + 1)
+        while end > value_end and (not lines[end - 1].strip() or lines[end - 1].startswith("#")):
+            end -= 1
+        found.setdefault(lines[start].partition(":")[0], []).append((start, end))
+    return found
+
+
 def _value(text: str) -> object:
     first = text[0]
     if first == '"':

@@ -132,8 +132,16 @@ def _blocks(lines: list[str]) -> dict[str, list[tuple[int, int]]]:
 
     Key lines come from the YAML parser itself: a line-based guess either swallowed the
     following entry when its key was quoted or had a space ("story points: 3"), or cut
-    a quoted or flow value that goes on at column 0.
+    a quoted or flow value that goes on at column 0. In taskmint's own flat layout every
+    key and value is one line (flatyaml.load proves it), so there they are read from the lines.
     """
+    flat = flatyaml.blocks(lines)
+    if flat is not None:
+        return flat
+    return _yaml_blocks(lines)
+
+
+def _yaml_blocks(lines: list[str]) -> dict[str, list[tuple[int, int]]]:
     import yaml
 
     text = "\n".join(lines)

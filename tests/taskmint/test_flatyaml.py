@@ -142,3 +142,48 @@ def test_frontmatter_parse_uses_it_and_keeps_yaml_errors():
     with pytest.raises(frontmatter.FrontmatterError, match="not valid YAML"):
         frontmatter.parse(bad, "x.md")
     assert yamltext.scalar("a") == "a"
+
+
+FLAT_WORDS = ["a", "TASK-A3F2", "Fix the login", "0", "7", "2026-01-08", "2026-01-08T10:00:00Z", '"#5"', '"a, b"',
+              "[]", "{}", "[a, b]", '["a, b", c, 3]', "true", "null", '"\\u00e9\\n"', '"é"']
+GAPS = ["", "  ", "# c", "  # c", "#"]
+
+
+@st.composite
+def flat_only_texts(draw) -> list[str]:
+    """Texts in the flat layout (flatyaml reads all of them), with gaps where YAML allows them."""
+    lines = []
+    keys = draw(st.lists(st.sampled_from(["id", "title", "tags", "external_ids", "x_1", "k"]), unique=True, max_size=6))
+    for key in keys:
+        lines += draw(st.lists(st.sampled_from(GAPS), max_size=2))
+        subs = draw(st.none() | st.lists(st.sampled_from(["jira", "github", "k2"]), unique=True, max_size=3))
+        if subs is None:
+            lines.append(f"{key}: {draw(st.sampled_from(FLAT_WORDS))}")
+            continue
+        lines.append(f"{key}:")
+        for sub in subs:
+            lines += draw(st.lists(st.sampled_from(GAPS), max_size=1))
+            lines.append(f"  {sub}: {draw(st.sampled_from(FLAT_WORDS))}")
+    return lines + draw(st.lists(st.sampled_from(GAPS), max_size=2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(flat_only_texts())
+def test_flat_texts_are_read_without_yaml_and_as_yaml_reads_them(lines):
+    if any(not line.startswith(("#", "  #")) and line.strip() for line in lines):
+        assert check(lines) is not None, lines
+
+
+@settings(max_examples=300, deadline=None)
+@given(flat_only_texts() | flat_texts())
+def test_key_blocks_of_a_flat_text_are_those_yaml_marks_give(lines):
+    flat = flatyaml.blocks(lines)
+    if flat is not None:
+        assert flat == frontmatter._yaml_blocks(lines), lines
+
+
+def test_key_blocks_of_taskmint_frontmatter():
+    lines = ["id: TASK-A3F2", "", "# about the title", "title: a", "external_ids:", "  jira: PROJ-1", "  # c",
+             "", "tags: []", "#", ""]
+    assert flatyaml.blocks(lines) == frontmatter._yaml_blocks(lines) == {
+        "id": [(0, 1)], "title": [(3, 4)], "external_ids": [(4, 7)], "tags": [(8, 9)]}
