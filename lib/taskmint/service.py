@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from taskmint import atomic, config, external_ids, frontmatter, ids, tasks
+from taskmint import assign, atomic, config, external_ids, frontmatter, ids, tasks
 from taskmint.errors import TaskmintError, UsageError
 from taskmint.project import Project
 from taskmint.transaction import Txn, transaction
@@ -182,25 +182,27 @@ def create(
             task_id = ids.subtask_id(parent_id, taken)
         else:
             task_id = ids.new_id(prefix, len(taken), lambda c: c.upper() in taken)
-        external = txn.allocate(cfg)
-        txn.save_numbers([task_id])
+        path = tasks.status_dir(project, "backlog") / ids.task_filename(task_id, title)
+        if path.exists():
+            raise TaskmintError(f"{project.rel(path)} already exists; run `taskmint doctor`")
         now = _now()
         fields: dict[str, Any] = {
             "id": task_id, "title": title, "status": "backlog", "created": now, "updated": now,
-            "priority": priority, "tags": tags, "external_ids": external,
+            "priority": priority, "tags": tags, "external_ids": {},  # filled in by write()
         }
         if epic is not None:
             fields["epic"] = epic
         if parent is not None:
             fields["parent"] = parent_id
-        path = tasks.status_dir(project, "backlog") / ids.task_filename(task_id, title)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists():
-            raise TaskmintError(f"{project.rel(path)} already exists; run `taskmint doctor`")
-        txn.state.add_mapping(task_id, external)
-        try:
+
+        def write(external: dict[str, str]) -> Path:
+            fields["external_ids"] = external
+            path.parent.mkdir(parents=True, exist_ok=True)
             atomic.write_atomic(path, frontmatter.new_text(fields, _DEFAULT_BODY).encode("utf-8"))
-            txn.save_mapping()
+            return path
+
+        try:
+            assign.assign_one(txn, assign.Wanted(task_id, assign.local_tools(cfg)), write)
         except BaseException:
             _undo_unmapped(project, path, task_id)
             raise
