@@ -449,7 +449,9 @@ def _new_name(task: Task, new_id: str) -> str:
     name = task.path.name
     old = task.id or ""
     if old and name.upper().startswith(old + "-") and name.endswith(".md"):
-        return new_id + name[len(old):]
+        renamed = new_id + name[len(old):]
+        if ids.id_from_filename(renamed) == new_id:  # not when the rest reads as part of the new ID
+            return renamed
     title = task.meta.get("title")
     return ids.task_filename(new_id, str(title) if title not in (None, "") else task.path.stem)
 

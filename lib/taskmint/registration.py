@@ -15,6 +15,7 @@ frontmatter; everything else in the file stays byte for byte.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from taskmint.project import Project
 from taskmint.transaction import Txn, transaction
 
 DEFAULT_PRIORITY = "medium"
+_ID_LINE_RE = re.compile(rb"""^id[ \t]*:[ \t]*['"]?([^'"#\s]+)""", re.MULTILINE)
 
 
 @dataclass
@@ -49,7 +51,7 @@ def register(project: Project, path: Path, previous: str | None = None) -> Regis
         task = _read_task(project, path)  # again, under the lock
         carried = _valid_id(task.meta.get("id"))
         by_name = tasks.ids_by_filename(project)
-        owners = _other_files_with(project, by_name.get(carried or "", []), carried, path)
+        owners = _owners(project, carried, path, by_name)
         if carried and not owners and carried in txn.state.mappings:
             why = f"it carries {carried}, which has no other file, so it keeps its external IDs"
             kept = dict(txn.state.mappings[carried])
@@ -103,16 +105,32 @@ def _external_of(meta: dict[str, Any]) -> dict[str, str]:
     return {r.tool: r.text() for r in external_ids.refs_in(meta.get("external_ids"))}
 
 
-def _other_files_with(project: Project, candidates: list[Path], task_id: str | None, path: Path) -> list[Path]:
-    """The files among ``candidates`` (named after ``task_id``, or holding it) whose id it is."""
-    found = []
-    for other in candidates:
-        try:
-            if other != path and _valid_id(tasks.read(project, other).meta.get("id")) == task_id:
-                found.append(other)
-        except TaskmintError:
-            continue
-    return found
+def _owners(project: Project, task_id: str | None, path: Path, by_name: dict[str, list[Path]]) -> list[Path]:
+    """The other files that hold ``task_id``. A file's name is only a shortcut: an original
+    renamed by hand names another ID or none, and one being edited may not parse for a
+    moment. Keeping the ID of a copy reuses every number the original carries, while
+    renumbering a task rewritten from scratch only costs it its old numbers, so when the
+    names find no holder every task file is looked at, and a file that does not parse but
+    has an ``id:`` line naming the ID holds it."""
+    if task_id is None:
+        return []
+    found = [p for p in by_name.get(task_id, []) if p != path and _holds(project, p, task_id)]
+    if found:
+        return found
+    return [p for p in tasks.walk(project.tasks_dir) if p != path and _holds(project, p, task_id)]
+
+
+def _holds(project: Project, other: Path, task_id: str) -> bool:
+    try:
+        raw = other.read_bytes()
+    except OSError:
+        return False
+    if task_id.encode("ascii") not in raw.upper():
+        return False  # the common case of the full look: one byte search per file
+    try:
+        return _valid_id(tasks.read(project, other).meta.get("id")) == task_id
+    except TaskmintError:
+        return any(_valid_id(m.decode("utf-8", "replace")) == task_id for m in _ID_LINE_RE.findall(raw))
 
 
 def _fresh_id(txn: Txn, by_name: dict[str, list[Path]], meta: dict[str, Any]) -> str:
