@@ -38,7 +38,9 @@ def is_valid_id(value: object) -> bool:
 
 
 def normalize(task_id: str) -> str:
-    return task_id.upper()
+    """The one form of an internal ID in the state and in comparisons: `id: task-99af` in a
+    file is TASK-99AF everywhere else."""
+    return task_id.strip().upper()
 
 
 def id_from_filename(name: str) -> str | None:

@@ -96,7 +96,7 @@ def resolve(project: Project, txn: Txn, ref: str) -> tasks.TaskFile:
         raise UsageError("no task ID given; pass an internal ID like TASK-A3F2 or an external one like PROJ-12")
     by_name = tasks.ids_by_filename(project)
     internal = ref.upper().startswith("TASK-")
-    task_id = ref.upper() if internal else _external_to_internal(project, txn, ref)
+    task_id = ids.normalize(ref) if internal else _external_to_internal(project, txn, ref)
     paths = _files_with_id(project, task_id, by_name)
     if not paths and internal and external_ids.candidates(ref):
         # TASK-12 can be an external ID too: TASK is a valid Jira or Linear key.
@@ -254,10 +254,10 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
 
 def _sync_mapping(txn: Txn, meta: dict[str, Any]) -> None:
     """Heal a mapping entry lost to a crash between the task write and the mapping write."""
-    task_id = str(meta.get("id"))
+    task_id = ids.normalize(str(meta.get("id")))
     ext = {r.tool: r.text() for r in external_ids.refs_in(meta.get("external_ids"))}
     if ext and task_id not in txn.state.mappings:
-        txn.state.mappings[task_id] = ext
+        txn.state.add_mapping(task_id, ext)
         txn.save_mapping()
 
 
