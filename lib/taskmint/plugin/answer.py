@@ -5,16 +5,20 @@ import json
 import os
 import shlex
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a hook would pay for it)
+if TYPE_CHECKING:
+    from typing import Any
 
 
-@dataclass
 class Answer:
-    code: int = 0
-    output: dict[str, Any] | None = None  # printed as JSON on stdout
-    error: str | None = None  # one line on stderr
+    # A plain class: importing dataclasses (it loads inspect) cost a create more than its own work.
+
+    def __init__(self, code: int = 0, output: dict[str, Any] | None = None, error: str | None = None) -> None:
+        self.code = code
+        self.output = output  # printed as JSON on stdout
+        self.error = error  # one line on stderr
 
     def send(self) -> int:
         if self.output is not None:

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from taskmint import frontmatter, ids
 from taskmint.plugin.answer import Answer, cli_hints
 from taskmint.plugin.entry import area
 from taskmint.project import STATE_DIR
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a hook would pay for it)
+if TYPE_CHECKING:
+    from typing import Any
 
 EVENT = "PreToolUse"
 _UNJUDGED = object()
