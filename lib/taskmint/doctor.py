@@ -469,15 +469,17 @@ def _ext_dict(task: Task, replace: dict[str, str]) -> dict[str, Any]:
     return merged
 
 
-@dataclass
 class _RepairTxn(Txn):
     """The transaction assign.assign runs in during a repair: numbers are saved as doctor
     saves them (only what changed, and a broken file's .bak replaced by a good copy), and the
     mapping is rebuilt once, from every task file, after all of them are repaired."""
 
-    exam: Exam | None = None
-    done: list[str] = field(default_factory=list)
-    numbers_saved: bool = False
+    def __init__(self, project: Project, state: state.State, registry: state.Registry, exam: Exam,
+                 done: list[str]) -> None:
+        super().__init__(project, state, registry)
+        self.exam: Exam | None = exam
+        self.done = done
+        self.numbers_saved = False
 
     def save_numbers(self, new_ids: list[str] = ()) -> None:
         assert self.exam is not None

@@ -60,16 +60,14 @@ def load(lines: list[str]) -> dict | None:
         m = line_re.fullmatch(line)
         if m is None or (not line.isascii() and _pattern("non-latin1").search(line)):
             return None
-        key = m.group("key")
+        indent, key, value, items = m.groups()
         if key is None:
             continue  # a comment or a blank line
         if key.lower() in _RESERVED:
             return None
-        items = m.group("items")
         if items is not None and not _pattern("items").fullmatch(items):
             return None
-        value = m.group("value")
-        if m.group("indent") is None:
+        if indent is None:
             if key in data:
                 return None
             if value is None:

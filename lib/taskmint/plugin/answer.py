@@ -34,7 +34,7 @@ def cli_hints(text: str) -> str:
     data = os.environ.get("CLAUDE_PLUGIN_DATA")
     if not data:
         return text
-    from taskmint.plugin.provision import cli_path
+    from taskmint.plugin.layout import cli_path
 
     return text.replace("`taskmint ", f"`{shlex.quote(str(cli_path(Path(data))))} ")
 

@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from taskmint.plugin.layout import cli_path, venv_link
+
 # Bump when the layout or the way a venv is built changes, to rebuild existing venvs.
 LAYOUT = b"taskmint-venv-1"
 MIN_PYTHON = (3, 11)
@@ -55,14 +57,6 @@ def requirements_hash(plugin_root: Path) -> str:
     except OSError as e:
         raise ProvisionError(f"cannot read {plugin_root / 'requirements.txt'} ({e.strerror}); reinstall the plugin") from None
     return hashlib.sha256(LAYOUT + b"\0" + text).hexdigest()[:16]
-
-
-def venv_link(data: Path) -> Path:
-    return data / "venv"
-
-
-def cli_path(data: Path) -> Path:
-    return data / "bin" / "taskmint"
 
 
 def ready(data: Path, want: str) -> bool:
