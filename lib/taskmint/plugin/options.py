@@ -20,7 +20,6 @@ Grammar (words are separated by white space, newlines included):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from taskmint import ids, service
 from taskmint.errors import TaskmintError, UsageError
@@ -32,14 +31,19 @@ USAGE = ("usage: /taskmint:task-create <title> [priority:low|medium|high|critica
          "option-like words in the title)")
 
 
-@dataclass
 class CreateArgs:
-    title: str
-    priority: str = "medium"
-    tags: list[str] = field(default_factory=list)
-    prefix: str | None = None
-    epic: str | None = None
-    parent: str | None = None
+    # A plain class: importing dataclasses (it loads inspect) cost a create more than its own work.
+
+    def __init__(self, title: str, priority: str = "medium", tags: list[str] | None = None, prefix: str | None = None,
+                 epic: str | None = None, parent: str | None = None) -> None:
+        self.title, self.priority, self.tags = title, priority, [] if tags is None else tags
+        self.prefix, self.epic, self.parent = prefix, epic, parent
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CreateArgs) and vars(self) == vars(other)
+
+    def __repr__(self) -> str:
+        return f"CreateArgs({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
 
 
 def parse(text: str) -> CreateArgs:

@@ -7,13 +7,15 @@ report it); on any error it exits 2, which blocks the command, and shows the use
 """
 from __future__ import annotations
 
-from typing import Any
-
 from taskmint import output, service
 from taskmint.errors import TaskmintError, UsageError
 from taskmint.plugin import options
 from taskmint.plugin.answer import Answer, blocked, context
 from taskmint.project import Project, find_project
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a hook would pay for it)
+if TYPE_CHECKING:
+    from typing import Any
 
 EVENT = "UserPromptExpansion"
 
