@@ -18,11 +18,19 @@ from taskmint.project import Project
 class Txn:
     # A plain class: importing dataclasses (it loads inspect) cost a create more than its own work.
 
-    def __init__(self, project: Project, state: state.State, registry: state.Registry) -> None:
-        self.project, self.state, self.registry = project, state, registry
+    def __init__(self, project: Project, state: state.State, registry: state.Registry | None = None) -> None:
+        self.project, self.state, self._registry = project, state, registry
         # The counters after allocate issued numbers: at or above every number the mapping can
         # hold until this transaction ends, since the mapping gains only numbers issued here.
         self.issued: dict | None = None
+
+    @property
+    def registry(self) -> state.Registry:
+        """The worktree registry, read under the lock when first needed (a show never needs it:
+        at 10,000 tasks it holds 10,000 IDs)."""
+        if self._registry is None:
+            self._registry = state.load_registry(self.project)
+        return self._registry
 
     def known_ids(self) -> set[str]:
         return self.state.mapping_ids() | self.registry.ids
@@ -65,7 +73,7 @@ def transaction(project: Project) -> Iterator[Txn]:
     project.check_inside(project.counters_path)  # before the lock file is created there
     with lock.held(project.lock_path):
         project.state_dir.mkdir(parents=True, exist_ok=True)
-        txn = Txn(project, state.load(project), state.load_registry(project))
+        txn = Txn(project, state.load(project))
         if txn.state.repaired:
             txn.save_numbers()
             txn.save_mapping()
