@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 
 from taskmint import lazyre
 from taskmint.config import TOOLS
@@ -43,7 +42,6 @@ _STORED_RE = {"jira": _KEYED_RE, "linear": _KEYED_RE, "github": lazyre.compile(r
               "azure_devops": lazyre.compile(r"([1-9][0-9]*)")}
 
 
-@lru_cache(maxsize=1 << 16)  # doctor reads each task's IDs in several checks, and the mapping's twice
 def _key_number(tool: str, value: str) -> tuple[str, int] | None:
     m = _STORED_RE.get(tool, _STORED_RE["azure_devops"]).fullmatch(value)
     if m is None:
@@ -117,7 +115,42 @@ def merge_max(into: dict, other: dict) -> bool:
 
 def refs_in(external_ids: object) -> list[ExternalRef]:
     """The well-formed external IDs in a mapping entry or a frontmatter external_ids value."""
-    return [ExternalRef(tool, key, number) for tool, key, number in _numbers(external_ids)]
+    if not isinstance(external_ids, dict):
+        return []
+    found = []
+    for item in external_ids.items():
+        ref = _ref_of(*item)
+        if ref is not None:
+            found.append(ref)
+    return found
+
+
+# (tool, value, type of value) -> its ExternalRef or None: doctor reads each task's IDs in
+# several checks and every mapping entry twice (file and .bak), 60,000 reads at 10,000 tasks.
+# The type is part of the key because True == 1 (a bool is never a number here).
+_REFS: dict[tuple[str, object, type], ExternalRef | None] = {}
+
+
+def _ref_of(tool: object, value: object) -> ExternalRef | None:
+    key = (tool, value, type(value))
+    try:
+        return _REFS[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable value (a list, say): never an external ID
+        return None
+    ref = None
+    if tool in _STORED_RE and isinstance(value, (str, int)) and not isinstance(value, bool):
+        text = str(value)
+        if tool == "github" and not text.startswith("#"):
+            text = "#" + text
+        found = _key_number(tool, text)
+        if found:
+            ref = ExternalRef(tool, found[0], found[1])
+    if len(_REFS) > 1 << 17:
+        _REFS.clear()
+    _REFS[key] = ref
+    return ref
 
 
 def highest(entries: Iterable[object]) -> dict:
@@ -135,13 +168,5 @@ def highest(entries: Iterable[object]) -> dict:
 
 
 def _numbers(external_ids: object) -> Iterator[tuple[str, str, int]]:
-    if not isinstance(external_ids, dict):
-        return
-    for tool, value in external_ids.items():
-        if tool in _STORED_RE and isinstance(value, (str, int)) and not isinstance(value, bool):
-            text = str(value)
-            if tool == "github" and not text.startswith("#"):
-                text = "#" + text
-            found = _key_number(tool, text)
-            if found:
-                yield tool, found[0], found[1]
+    for ref in refs_in(external_ids):
+        yield ref.tool, ref.key, ref.number
