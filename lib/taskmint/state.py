@@ -73,9 +73,9 @@ class State:
                     found = None
                     break
                 found.update((tool, i) for i in ids)
-            if found is not None:
-                return found | {(tool, i) for i, ext in self._added.items() for tool, value in ext.items()
-                                if (tool, value) in wanted}
+            if found is not None:  # an entry added since replaces the text's entry of that ID
+                return {(tool, i) for tool, i in found if i not in self._added} | {
+                    (tool, i) for i, ext in self._added.items() for tool, value in ext.items() if (tool, value) in wanted}
         return {(tool, i) for i, ext in self.mappings.items() for tool, value in ext.items() if (tool, value) in wanted}
 
     def add_mapping(self, task_id: str, external: dict[str, str]) -> None:
