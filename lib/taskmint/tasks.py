@@ -58,10 +58,18 @@ def ids_by_filename(project: Project) -> dict[str, list[Path]]:
     return found
 
 
-def task_ids(project: Project) -> set[str]:
-    """The IDs ids_by_filename knows, fast enough for every create at 10,000 tasks."""
+def folders(project: Project) -> list[str]:
+    """tasks/ and every folder below it."""
+    return [folder for folder, _ in _md_names(str(project.tasks_dir))]
+
+
+def task_ids(project: Project, folders: list[str] | None = None) -> set[str]:
+    """The IDs ids_by_filename knows, fast enough for every create at 10,000 tasks; the
+    folders walked are appended to ``folders``."""
     found: set[str] = set()
     for folder, names in _md_names(str(project.tasks_dir)):
+        if folders is not None:
+            folders.append(folder)
         named = ids.ids_of_names(names)
         found.update(named)  # file names carry IDs in upper case
         if "" in named:
