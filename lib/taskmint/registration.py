@@ -26,6 +26,7 @@ from taskmint.project import Project
 from taskmint.transaction import Txn, transaction
 
 DEFAULT_PRIORITY = "medium"
+_KEY_LINE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*[ \t]*:(?:[ \t]|$)")
 _ID_LINE_RE = re.compile(rb"""^id[ \t]*:[ \t]*['"]?([^'"#\s]+)""", re.MULTILINE)
 
 
@@ -44,7 +45,10 @@ def register(project: Project, path: Path, previous: str | None = None) -> Regis
     if status is None or path.suffix != ".md" or not path.is_file():
         return None
     project.check_inside(path)
-    carried = _valid_id(_read_task(project, path).meta.get("id"))
+    first = tasks.read(project, path)
+    if first.is_note and not _attempt(path, first.text):
+        return None  # a note beside the tasks (tasks.is_note): nothing to register, nothing to say
+    carried = _valid_id(_checked(first).meta.get("id"))
     if carried is not None and carried == _valid_id(_id_in(previous)):
         return None  # an existing task, edited (PreToolUse keeps its IDs fixed): no lock needed
     with transaction(project) as txn:
@@ -74,8 +78,19 @@ def register(project: Project, path: Path, previous: str | None = None) -> Regis
     return Registered(done.task_id, done.external, done.path, path if done.path != path else None, why)
 
 
+def _attempt(path: Path, text: str) -> bool:
+    """Whether a file without frontmatter looks like a try at a task, which is worth telling
+    what a task file needs: a TASK- name, or a first line that opens frontmatter or is a key."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return path.name.upper().startswith("TASK-") or first.lstrip("\ufeff") == "---" or \
+        _KEY_LINE_RE.match(first) is not None
+
+
 def _read_task(project: Project, path: Path) -> tasks.TaskFile:
-    task = tasks.read(project, path)
+    return _checked(tasks.read(project, path))
+
+
+def _checked(task: tasks.TaskFile) -> tasks.TaskFile:
     if task.doc is None:
         raise TaskmintError("it has no YAML frontmatter; start the file with a `---` line, `title: ...` and "
                             "another `---` line, and taskmint will assign its IDs")

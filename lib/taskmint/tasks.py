@@ -22,6 +22,17 @@ class TaskFile:
     doc: frontmatter.Document | None
     meta: dict[str, Any]
 
+    @property
+    def is_note(self) -> bool:
+        return self.doc is None  # is_note(self.text), already split
+
+
+def is_note(text: str) -> bool:
+    """The one rule for which Markdown files under tasks/ are tasks: a file without
+    frontmatter is a note (a README, a guide, a report kept beside the tasks), which doctor
+    counts, and list, SessionStart and the hooks leave alone. Standard library only."""
+    return frontmatter.split(text) is None
+
 
 def walk(directory: Path) -> Iterator[Path]:
     """Every *.md file below ``directory``; symlinks are not followed, so a link cannot
@@ -109,13 +120,14 @@ def read(project: Project, path: Path) -> TaskFile:
 
 
 def iter_frontmatter(project: Project) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """(path, frontmatter) of every readable task file; unreadable ones are skipped."""
+    """(path, frontmatter) of every readable task file; unreadable ones and notes are skipped."""
     for path in walk(project.tasks_dir):
         try:
             task = read(project, path)
         except TaskmintError:
             continue
-        yield path, task.meta
+        if not task.is_note:
+            yield path, task.meta
 
 
 def status_dir(project: Project, status: str, when: datetime | None = None) -> Path:
