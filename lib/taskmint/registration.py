@@ -6,11 +6,14 @@ unknown to the state (mapping and worktree registry): it only gets external IDs.
 that carried the same valid ID before this tool call is an existing task being edited and
 is left alone. A new file carrying a mapped ID that no other file has (a task rewritten from
 scratch) gets that ID's external IDs back. Every other file (no ID, an invalid one, or one
-another task owns, as after a copy) gets a fresh internal ID and fresh external IDs.
+another task owns, as after a copy) gets a fresh internal ID and fresh external IDs. Which
+other file holds an ID is decided by content, not names (see _owners). A Markdown file
+without frontmatter is a note (tasks.is_note) and is left alone, unless it looks like an
+attempt at a task: then the agent is told what a task file needs.
 
-Everything happens in one transaction: the numbers are recorded before the file is
-rewritten, the file is then named ``<ID>-<slug>.md``, and the mapping is written last, the
-same order service.create keeps. Only the keys taskmint owns are spliced into the
+Everything happens in one transaction, in assign's order: the numbers are recorded before
+the file is rewritten, the file is then named ``<ID>-<slug>.md``, and the mapping is written
+last. Only the keys taskmint owns are spliced into the
 frontmatter; everything else in the file stays byte for byte.
 """
 from __future__ import annotations
