@@ -11,7 +11,9 @@ the entries of the folders it validated (wrote()), so taskmint's own writes cost
 An entry answers only for the mtime it recorded, so a stale or restored copy of the file is
 harmless; a missing or damaged one costs a re-read. What this cannot see is a file rewritten
 in place (same directory entry) with a new number until its folder changes: `taskmint
-doctor` reports the duplicate that can cause.
+doctor` reports the duplicate that can cause; nor a file another program adds to a folder
+while a taskmint transaction writes into it (or within the same clock tick as that write),
+whose change the transaction's own update absorbs.
 
 The file lives next to the project lock and is written only under it, without fsync (a cache).
 """
