@@ -211,3 +211,21 @@ def test_runs_from_a_subdirectory_of_a_git_checkout(tmp_path, taskmint, subproce
     assert (repo / made["path"]).is_file() and made["external_ids"] == {"github": "#1"}
     assert (repo / ".git" / "taskmint" / "taskmint.lock").is_file()  # the shared lock of all worktrees
     assert os.path.isfile(repo / ".git" / "taskmint" / "registry.json")
+
+
+def test_json_output_survives_yaml_only_keys_and_values(root, taskmint):
+    """Issue 10 item 4: a date-like key under external_ids (and other values YAML holds but
+    JSON does not) crashed every --json, and `complete --json` crashed after moving the file."""
+    made = js(taskmint("create", "odd keys", "--json", root=root))
+    path = root / made["path"]
+    text = path.read_text().replace("external_ids:\n", "external_ids:\n  2020-01-01: synced\n")
+    path.write_text(text.replace("tags: []", "tags: []\nseen: !!set {a, b}\nscore: .nan\nblob: !!binary aGk="))
+
+    listed = js(taskmint("list", "--json", root=root))["tasks"]
+    assert listed[0]["external_ids"]["2020-01-01"] == "synced"
+    assert js(taskmint("show", "PROJ-1", "--json", root=root))["external_ids"]["2020-01-01"] == "synced"
+    done = js(taskmint("complete", "PROJ-1", "--json", root=root))
+    assert done["already_completed"] is False and done["external_ids"]["jira"] == "PROJ-1"
+    assert (root / done["path"]).is_file() and not path.exists()
+    assert js(taskmint("complete", "PROJ-1", "--json", root=root))["already_completed"] is True
+    assert js(taskmint("doctor", "--json", root=root))["ok"] is True
