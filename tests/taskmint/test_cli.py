@@ -229,3 +229,17 @@ def test_json_output_survives_yaml_only_keys_and_values(root, taskmint):
     assert (root / done["path"]).is_file() and not path.exists()
     assert js(taskmint("complete", "PROJ-1", "--json", root=root))["already_completed"] is True
     assert js(taskmint("doctor", "--json", root=root))["ok"] is True
+
+
+@pytest.mark.parametrize("value", ["", "abc", "nan", "-1", "inf"])
+def test_bad_lock_timeout_is_a_usage_error_naming_the_variable(root, taskmint, snapshot, value):
+    """Issue 10 item 5: an empty or non-numeric TASKMINT_LOCK_TIMEOUT was an internal error
+    (ValueError, exit 3); nan, inf and -1 made a wait that never ends."""
+    from taskmint.project import find_project
+
+    before = snapshot(find_project(str(root)))
+    for args in (("create", "x"), ("init", "--github", "--force"), ("doctor",), ("complete", "PROJ-1")):
+        failed(taskmint(*args, root=root, env={"TASKMINT_LOCK_TIMEOUT": value}), 2,
+               f"TASKMINT_LOCK_TIMEOUT={value!r} is not a number of seconds", "unset it")
+    assert snapshot(find_project(str(root))) == before
+    assert js(taskmint("create", "x", "--json", root=root, env={"TASKMINT_LOCK_TIMEOUT": "0"}))["id"]
