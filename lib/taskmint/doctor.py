@@ -112,9 +112,10 @@ def _inspect(project: Project, path: Path, kind: str, exam: Exam) -> StateFile:
     except state.Unusable as e:
         found.problem = str(e)
     except StateError as e:
-        found.problem, found.newer = "written by a newer taskmint", True
+        found.problem, found.newer = "its version cannot be read", True
         exam.newer = True
-        exam.add("state-newer", rel, f"{e}; doctor changes nothing until then", fixable=False)
+        exam.add("state-newer", rel, f"{e}".removeprefix(f"{rel} ") + "; doctor changes nothing until then",
+                 fixable=False)
     return found
 
 
@@ -358,10 +359,11 @@ def _inspect_registry(project: Project, path: Path, exam: Exam) -> dict | None:
     data = worktrees.read_json(path)
     if data is None and not path.exists():
         return None
-    if state.is_newer(data):
+    refusal = state.refused_version(data, str(path))
+    if refusal:
         exam.newer = True
-        exam.add("state-newer", str(path), "written by a newer taskmint; upgrade taskmint. doctor changes nothing "
-                 "until then", fixable=False)
+        exam.add("state-newer", str(path), refusal.removeprefix(f"{path} ") + "; doctor changes nothing until then",
+                 fixable=False)
         return None
     problem = schemas.problem("registry", data) if data is not None else "not valid JSON"
     if problem:
@@ -602,7 +604,8 @@ def run(project: Project, fix: bool) -> Result:
         if not fix or not any(f.fixable for f in exam.findings):
             return Result(exam.findings, [], len(exam.tasks))
         if exam.newer:
-            raise StateError("a state file was written by a newer taskmint; upgrade taskmint before "
+            raise StateError("a state file was written by a newer taskmint or has a version this taskmint cannot "
+                             "read (see `taskmint doctor`); upgrade taskmint or restore the file before "
                              "`taskmint doctor --fix` (nothing was changed)")
         project.state_dir.mkdir(parents=True, exist_ok=True)
         fixed = repair(project, exam)
