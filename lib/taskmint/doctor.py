@@ -140,6 +140,8 @@ def _read_tasks(project: Project, exam: Exam) -> None:
                      "out of tasks/", fixable=False)
             continue
         meta = task.meta
+        for problem in frontmatter.anchor_problems(task.doc, frontmatter.REWRITTEN_KEYS):
+            exam.add("yaml-anchor", rel, problem, fixable=False)
         raw_id = meta.get("id")
         task_id = raw_id.strip().upper() if isinstance(raw_id, str) and raw_id.strip() else None
         refs = external_ids.refs_in(meta.get("external_ids"))

@@ -368,7 +368,7 @@ def rollback(project: Project, dry_run: bool) -> Undo:
             if task_id in by_new and task is not None:
                 doc = frontmatter.split(new_text)
                 if doc is not None:
-                    frontmatter.set_keys(doc, {"id": back[task_id], LEGACY_KEY: None})
+                    frontmatter.set_keys(doc, {"id": back[task_id], LEGACY_KEY: None}, project.rel(path))
                     new_text = doc.render()
                 old_name = Path(by_new[task_id]["old_path"]).name
                 target = path.with_name(old_name if path.name == Path(by_new[task_id]["new_path"]).name

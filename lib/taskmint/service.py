@@ -241,7 +241,8 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
         if os.path.lexists(target):
             raise TaskmintError(f"{project.rel(target)} already exists; run `taskmint doctor`")
         if not already:
-            frontmatter.set_keys(task.doc, {"status": "completed", "completed": when, "updated": when})
+            frontmatter.set_keys(task.doc, {"status": "completed", "completed": when, "updated": when},
+                                 project.rel(path))
             atomic.write_atomic(path, task.doc.render().encode("utf-8"))
         target_dir.mkdir(parents=True, exist_ok=True)
         atomic.move_no_clobber(path, target)

@@ -243,3 +243,38 @@ def test_bad_lock_timeout_is_a_usage_error_naming_the_variable(root, taskmint, s
                f"TASKMINT_LOCK_TIMEOUT={value!r} is not a number of seconds", "unset it")
     assert snapshot(find_project(str(root))) == before
     assert js(taskmint("create", "x", "--json", root=root, env={"TASKMINT_LOCK_TIMEOUT": "0"}))["id"]
+
+
+def test_complete_keeps_the_crlf_of_lines_it_does_not_own(root, taskmint):
+    """Issue 10 item 14: the first `---` ends in LF, other lines in CRLF: `complete` dropped
+    the \\r of every line it does not own (`notes: keep me\\r` -> `notes: keep me`)."""
+    made = js(taskmint("create", "mixed", "--json", root=root))
+    path = root / made["path"]
+    raw = path.read_bytes()
+    raw = raw.replace(b"priority: medium\n", b"priority: medium\r\nnotes: keep me\r\n").replace(b"tags: []\n",
+                                                                                          b"tags: [a,\r\n  b]\r\n")
+    path.write_bytes(raw)
+    done = js(taskmint("complete", made["id"], "--json", root=root))
+    after = (root / done["path"]).read_bytes()
+    assert b"priority: medium\r\nnotes: keep me\r\ntags: [a,\r\n  b]\r\n" in after
+    assert after.startswith(raw[:raw.index(b"status:")])
+    ext = raw[raw.index(b"external_ids:"):raw.index(b"---", 3)]
+    assert ext in after and after.endswith(raw[raw.index(b"---", 3):])
+
+
+def test_complete_refuses_to_break_a_yaml_anchor_naming_file_and_key(root, taskmint):
+    """Issue 10 item 7: `status: &s backlog` with `board_column: *s` made `complete` say
+    "frontmatter is not valid YAML; fix the file by hand", naming no file, and doctor saw nothing."""
+    made = js(taskmint("create", "anchored", "--json", root=root))
+    path = root / made["path"]
+    path.write_text(path.read_text().replace("status: backlog", "status: &s backlog\nboard_column: *s"))
+    before = path.read_bytes()
+    failed(taskmint("complete", made["id"], root=root), 1,
+           f"{made['path']}: status carries the YAML anchor &s that board_column uses (*s)",
+           "write the value out in place of *s")
+    assert path.read_bytes() == before
+    proc = taskmint("doctor", root=root)
+    assert proc.returncode == 1
+    assert f"yaml-anchor: {made['path']}: status carries the YAML anchor &s" in proc.stdout
+    path.write_text(path.read_text().replace("board_column: *s", "board_column: backlog"))
+    assert js(taskmint("complete", made["id"], "--json", root=root))["status"] == "completed"

@@ -198,7 +198,7 @@ def test_complete_a_real_world_file_keeps_everything_it_does_not_own(project, na
     task_id = re.search(r"^id: (\S+)", text, re.M).group(1)
     path = project.tasks_dir / "in_progress" / f"{task_id}-corpus.md"
     path.write_bytes(raw)
-    nl = "\r\n" if "\r\n" in text else "\n"
+    nl = "\r\n" if text.split("\n", 1)[0].endswith("\r") else "\n"  # the first line's (mixed-line-endings.md)
     head, _, rest = text.partition(nl)
     before_fm, _, body = rest.partition(nl + "---")
 
