@@ -178,6 +178,25 @@ def _blocks(lines: list[str]) -> dict[str, list[tuple[int, int]]]:
     return blocks
 
 
+def value_text(doc: Document, key: str) -> str | None:
+    """The value of top-level ``key`` as the file writes it (`2025-01-08`, `"x"`), for
+    messages; None when the key is absent or the frontmatter cannot be parsed."""
+    import yaml
+
+    text = "\n".join(doc.lines)
+    try:
+        root = yaml.compose(text, Loader=_loader(text))
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    found = [v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == key]
+    if not found:
+        return None
+    node = _last_scalar(found[-1]) if not isinstance(found[-1], yaml.ScalarNode) else found[-1]
+    return " ".join(text[found[-1].start_mark.index:node.end_mark.index].split()) or None  # on one line
+
+
 def _our_lines(lines: list[str]) -> list[int]:
     """YAML also ends a line at a lone CR, NEL, LS and PS: its line numbers -> ours."""
     return [i for i, line in enumerate(lines) for _ in range(1 + len(_YAML_BREAK_RE.findall(line)))]

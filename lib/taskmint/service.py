@@ -229,12 +229,11 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
             raise TaskmintError(f"{project.rel(task.path)} has no frontmatter; run `taskmint doctor --fix`")
         already = task.meta.get("status") == "completed"
         when = _now()
-        completed_at = task.meta.get("completed")
-        if already and isinstance(completed_at, datetime):
-            when = completed_at if completed_at.tzinfo else completed_at.replace(tzinfo=timezone.utc)
-        target_dir = tasks.status_dir(project, "completed", when)
-        if already and task.path.parent == target_dir:
-            return info(project, task.path, task.meta), True
+        completed_at = tasks.moment(task.meta.get("completed")) if already else None
+        target_dir = tasks.status_dir(project, "completed", completed_at or when)
+        if already and (task.path.parent == target_dir or (
+                completed_at is None and tasks.status_of_folder(project, task.path) == "completed")):
+            return info(project, task.path, task.meta), True  # filed by its completed: (or, lacking one, left be)
         path = task.path
         target = target_dir / path.name
         project.check_inside(target)

@@ -278,3 +278,21 @@ def test_complete_refuses_to_break_a_yaml_anchor_naming_file_and_key(root, taskm
     assert f"yaml-anchor: {made['path']}: status carries the YAML anchor &s" in proc.stdout
     path.write_text(path.read_text().replace("board_column: *s", "board_column: backlog"))
     assert js(taskmint("complete", made["id"], "--json", root=root))["status"] == "completed"
+
+
+@pytest.mark.parametrize("completed", ["2020-02-03", "'2020-02-03'", "2020-02-03 10:00:00", "2020-02-03T10:00:00Z"])
+def test_completing_a_completed_task_leaves_it_in_the_month_of_its_completed_date(root, taskmint, completed):
+    """Issue 10 item 12: with `completed: 2020-02-03` (a plain date), completing the task
+    again moved it from completed/2020-02/ to this month's folder while saying "was already
+    completed"."""
+    made = js(taskmint("create", "old work", "--json", root=root))
+    path = root / made["path"]
+    filed = root / "tasks" / "completed" / "2020-02" / path.name
+    filed.parent.mkdir(parents=True)
+    filed.write_text(path.read_text().replace("status: backlog", f"status: completed\ncompleted: {completed}"))
+    path.unlink()
+    before = filed.read_bytes()
+    done = js(taskmint("complete", made["id"], "--json", root=root))
+    assert done["already_completed"] is True and done["path"] == f"tasks/completed/2020-02/{path.name}"
+    assert filed.read_bytes() == before
+    assert ok(taskmint("doctor", root=root)).stdout.startswith("no problems")
