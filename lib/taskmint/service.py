@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from taskmint import assign, atomic, config, external_ids, frontmatter, ids, tasks
+from taskmint import assign, atomic, config, external_ids, frontmatter, ids, state, tasks
 from taskmint.errors import TaskmintError, UsageError
 from taskmint.project import Project
 from taskmint.transaction import Txn, transaction
@@ -248,7 +248,11 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
         target_dir.mkdir(parents=True, exist_ok=True)
         atomic.move_no_clobber(path, target)
         meta = tasks.read(project, target).meta
-        _sync_mapping(txn, meta)
+        try:
+            _sync_mapping(txn, meta)
+        except (OSError, TaskmintError) as e:  # the task is completed: never report failure now
+            state.warn(f"completed, but could not add it back to {project.rel(project.mapping_path)} "
+                       f"({getattr(e, 'strerror', None) or e}); run `taskmint doctor --fix`")
         return info(project, target, meta), already
 
 
