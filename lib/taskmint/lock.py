@@ -10,6 +10,7 @@ platform without fcntl, a filesystem that answers ENOSYS), where it falls back t
 from __future__ import annotations
 
 import errno
+import math
 import os
 import time
 from _thread import get_ident  # threading's own source of thread IDs, without importing threading
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from taskmint.errors import TaskmintError
+from taskmint.errors import TaskmintError, UsageError
 
 DEFAULT_TIMEOUT = 60.0
 _CONTENDED = {errno.EACCES, errno.EAGAIN, errno.EWOULDBLOCK}
@@ -37,12 +38,41 @@ class _Unsupported(Exception):
     """flock is not available for this file: filelock's fallback decides."""
 
 
+TIMEOUT_ENV = "TASKMINT_LOCK_TIMEOUT"
+
+
+def timeout_problem() -> str | None:
+    """What is wrong with $TASKMINT_LOCK_TIMEOUT, or None when it is unset or usable. Only a
+    finite number of seconds >= 0 is: float() takes "nan" and "inf", and filelock reads a
+    negative timeout as "wait forever", which no one writes on purpose."""
+    raw = os.environ.get(TIMEOUT_ENV)
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if math.isfinite(value) and value >= 0:
+        return None
+    return (f"{TIMEOUT_ENV}={raw!r} is not a number of seconds (0 or more); set it to one such as 60 (0 tries the lock once), "
+            "or unset it")
+
+
+def env_timeout() -> float:
+    """The lock timeout from the environment; a bad value is a usage error (exit 2)."""
+    problem = timeout_problem()
+    if problem:
+        raise UsageError(problem)
+    raw = os.environ.get(TIMEOUT_ENV)
+    return DEFAULT_TIMEOUT if raw is None else float(raw)
+
+
 @contextmanager
 def held(path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the project lock. The lock file is never deleted: deleting it lets a waiter
     lock an orphaned inode while a newcomer locks a fresh file of the same name (filelock#574)."""
     if timeout is None:
-        timeout = float(os.environ.get("TASKMINT_LOCK_TIMEOUT", DEFAULT_TIMEOUT))
+        timeout = env_timeout()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:

@@ -22,6 +22,7 @@ def run(project: Project, args: argparse.Namespace) -> int:
         output.emit_json({
             "ok": not result.findings,
             "tasks": result.tasks,
+            "notes": result.notes,
             "fixed": result.fixed,
             "problems": [vars(f) for f in result.findings],
         })
@@ -30,14 +31,17 @@ def run(project: Project, args: argparse.Namespace) -> int:
         print(f"fixed: {line}")
     for finding in result.findings:
         print(finding.line())
+    if result.notes and not args.quiet:
+        print(f"{result.notes} note{'s' * (result.notes != 1)} (Markdown without frontmatter) under tasks/: "
+              "not tasks, left alone")
     if not result.findings:
         if not args.quiet:
             print(f"no problems ({result.tasks} task files)")
     else:
         count = f"{len(result.findings)} problem{'s' * (len(result.findings) != 1)}"
         fixable = sum(f.fixable for f in result.findings)
-        if not args.fix and fixable:
-            print(f"{count}, {fixable} fixable: run `taskmint doctor --fix`")
+        if fixable:  # after --fix only when a repair failed on the way (say, a full disk)
+            print(f"{count}, {fixable} fixable: run `taskmint doctor --fix`{' again' * args.fix}")
         else:
             print(f"{count} left to fix by hand")
     return 1 if result.findings else 0

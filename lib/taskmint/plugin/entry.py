@@ -21,12 +21,22 @@ EVENTS = ("session-start", "prompt", *TOOL_EVENTS)
 HOOK_LOCK_TIMEOUT = "20"
 
 
-def area(root: str, cwd: str, file_path: str) -> str | None:
-    """"task" for a Markdown file under tasks/, "state" for .claude/state/*.json, else None."""
+def locate(root: str, cwd: str, file_path: str) -> str | None:
+    """Where a tool call's ``file_path`` lies inside the project ``root`` (relative, with
+    os.sep), or None. The one comparison every hook makes: the root or the path may reach
+    the project through a symlink, so both are also compared with their folders resolved
+    (the file itself is not: a symlinked task file is refused, not followed)."""
     path = os.path.normpath(os.path.join(cwd, file_path))
     rel = _inside(path, os.path.normpath(root))
-    if rel is None:  # the root or the path may reach the project through a symlink
-        rel = _inside(os.path.realpath(path), os.path.realpath(root))
+    if rel is None:
+        real = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+        rel = _inside(real, os.path.realpath(root))
+    return rel
+
+
+def area(root: str, cwd: str, file_path: str) -> str | None:
+    """"task" for a Markdown file under tasks/, "state" for .claude/state/*.json, else None."""
+    rel = locate(root, cwd, file_path)
     if rel is None:
         return None
     parts = rel.split(os.sep)
@@ -89,15 +99,30 @@ def _slow_path(event: str, payload: dict):  # -> answer.Answer
     import site
 
     site.main()  # the venv's site-packages, skipped by -S on the fast path
-    os.environ.setdefault("TASKMINT_LOCK_TIMEOUT", HOOK_LOCK_TIMEOUT)
+    from taskmint import lock
+    from taskmint.plugin.answer import with_warning
+
+    # A bad timeout would stop every CLI command (exit 2); a hook must still do its job, so
+    # it uses its own timeout instead and says why, rather than failing silently.
+    problem = lock.timeout_problem()
+    if problem:
+        os.environ[lock.TIMEOUT_ENV] = HOOK_LOCK_TIMEOUT
+    os.environ.setdefault(lock.TIMEOUT_ENV, HOOK_LOCK_TIMEOUT)
+    answer = _handler(event)(payload)
+    if problem:
+        answer = with_warning(answer, f"{problem}; this hook waited up to {HOOK_LOCK_TIMEOUT}s instead")
+    return answer
+
+
+def _handler(event: str):  # -> Callable[[dict], answer.Answer]
     if event == "prompt":
         from taskmint.plugin import slash
 
-        return slash.handle(payload)
+        return slash.handle
     if event == "pre-tool-use":
         from taskmint.plugin import guard
 
-        return guard.handle(payload)
+        return guard.handle
     from taskmint.plugin import register
 
-    return register.handle(payload)
+    return register.handle
