@@ -1,7 +1,6 @@
 """Printing results for people and for --json."""
 from __future__ import annotations
 
-import base64
 import json
 import math
 import sys
@@ -33,6 +32,8 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, (set, frozenset)):
         return sorted((json_safe(v) for v in value), key=str)
     if isinstance(value, bytes):
+        import base64  # here: only a !!binary value needs it, and a create would pay for it
+
         return base64.b64encode(value).decode("ascii")
     return str(value)
 
