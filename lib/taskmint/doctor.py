@@ -89,6 +89,8 @@ class Exam:
     status_fill: dict[Task, str] = field(default_factory=dict)
     moves: dict[Task, Path] = field(default_factory=dict)
     temp_files: list[Path] = field(default_factory=list)
+    missing_ext: dict[Task, dict[str, str]] = field(default_factory=dict)  # task -> the tools (and keys) it lacks
+    include_done: bool = False  # completed tasks get numbers too
 
     def add(self, code: str, where: str, message: str, fixable: bool = True) -> None:
         self.findings.append(Finding(code, where, message, fixable))
@@ -152,7 +154,7 @@ def _id_findings(project: Project, exam: Exam) -> None:
         if task.id is None and raw_id in (None, ""):
             exam.missing_id.append(task)
             exam.add("missing-id", rel, "has no id; --fix gives it a new ID, external IDs for the configured tools "
-                     "it lacks, and a file name that carries the ID")
+                     "it lacks (not when it is completed, unless --include-done), and a file name that carries the ID")
         elif task.id is None or not _KEY_RE.fullmatch(task.id):
             exam.add("bad-id", rel, f"id {raw_id!r} is not a task ID (TASK-<HASH>); fix it by hand", fixable=False)
         elif not ids.is_valid_id(task.id):
@@ -244,6 +246,38 @@ def _mapping_findings(project: Project, exam: Exam, by_id: dict[str, list[Task]]
     for key in exam.mappings:
         if key not in by_id and key not in exam.unreadable_ids:
             exam.add("mapping-orphan", rel, f"{key} has no task file; --fix drops the entry (its numbers stay used)")
+
+
+def _done(exam: Exam, task: Task) -> bool:
+    """A completed task that is left without new numbers: adopting taskmint in an old
+    project must not mint numbers (or tracker issues) for finished work, unless asked."""
+    return task.meta.get("status") == "completed" and not exam.include_done
+
+
+def _lacking(exam: Exam, task: Task) -> dict[str, str]:
+    """The configured tools (tool -> key) for which the task has no external ID at all."""
+    ext = task.meta.get("external_ids")
+    ext = ext if isinstance(ext, dict) else {}
+    have = {r.tool for r in task.refs} | set(exam.fills.get(task, {}))
+    return {tool: key for tool, key in exam.tools.items() if tool not in have and ext.get(tool) in (None, "")}
+
+
+def _external_findings(project: Project, exam: Exam) -> None:
+    """Tasks that lack an external ID for a configured tool: a tool added to the config
+    after they were made, or tasks written before `taskmint init`."""
+    without_id = set(exam.missing_id)
+    for task in sorted(exam.tasks, key=lambda t: t.order):
+        if task in without_id or task.id is None or not ids.is_valid_id(task.id) or _done(exam, task):
+            continue
+        rel = project.rel(task.path)
+        if any(f.where == rel and not f.fixable for f in exam.findings):
+            continue  # a bad status or external ID needs a person first
+        lacking = _lacking(exam, task)
+        if lacking:
+            exam.missing_ext[task] = lacking
+            exam.add("missing-external-id", rel,
+                     f"{task.id} has no {' or '.join(lacking)} ID; --fix gives it the next "
+                     f"number{'s' * (len(lacking) > 1)}")
 
 
 def _status_findings(project: Project, exam: Exam) -> None:
@@ -414,9 +448,9 @@ def _temp_findings(project: Project, exam: Exam) -> None:
                  "--fix removes them")
 
 
-def examine(project: Project) -> Exam:
+def examine(project: Project, include_done: bool = False) -> Exam:
     """Every finding, and what repair() would do about it. Caller holds the lock."""
-    exam = Exam()
+    exam = Exam(include_done=include_done)
     try:
         exam.tools = config.load(project).tools
     except TaskmintError as e:
@@ -429,6 +463,7 @@ def examine(project: Project) -> Exam:
         _mapping_findings(project, exam, by_id)
     _duplicate_findings(project, exam, by_id)
     _status_findings(project, exam)
+    _external_findings(project, exam)
     _counter_findings(project, exam)
     _temp_findings(project, exam)
     return exam
@@ -493,10 +528,13 @@ def repair(project: Project, exam: Exam) -> list[str]:
     for task, ref in exam.duplicate_refs:
         renumbered.setdefault(task, {}).update(txn.allocate(config.Config(tools={ref.tool: ref.key})))
         previous_ext.setdefault(task, []).append(f"{ref.tool}:{ref.text()}")
-    for task in exam.missing_id:
-        lacking = {tool: key for tool, key in exam.tools.items() if tool not in {r.tool for r in task.refs}}
+    for task in sorted(exam.missing_id, key=lambda t: t.order):
+        lacking = {} if _done(exam, task) else {
+            tool: key for tool, key in exam.tools.items() if tool not in {r.tool for r in task.refs}}
         if lacking:
             renumbered.setdefault(task, {}).update(txn.allocate(config.Config(tools=lacking)))
+    for task, lacking in exam.missing_ext.items():  # TODO(trackers): a tracker-backed tool makes these pending
+        renumbered.setdefault(task, {}).update(txn.allocate(config.Config(tools=lacking)))
     txn.registry.ids |= {t.id for t in exam.tasks if t.id and ids.is_valid_id(t.id)} | set(new_ids.values())
     counters = exam.counters
     if counters is None or counters.data is None or counters.migrated or (
@@ -595,10 +633,11 @@ class Result:
     tasks: int
 
 
-def run(project: Project, fix: bool) -> Result:
-    """Examine (and with ``fix`` repair, then examine again) under the project lock."""
+def run(project: Project, fix: bool, include_done: bool = False) -> Result:
+    """Examine (and with ``fix`` repair, then examine again) under the project lock.
+    ``include_done``: completed tasks lacking external IDs are reported and numbered too."""
     with lock.held(project.lock_path):
-        exam = examine(project)
+        exam = examine(project, include_done)
         if not fix or not any(f.fixable for f in exam.findings):
             return Result(exam.findings, [], len(exam.tasks))
         if exam.newer:
@@ -607,5 +646,5 @@ def run(project: Project, fix: bool) -> Result:
         project.state_dir.mkdir(parents=True, exist_ok=True)
         fixed = repair(project, exam)
         leftover = [f for f in exam.findings if f.code == "unfixed"]
-        after = examine(project)
+        after = examine(project, include_done)
         return Result(leftover + after.findings, fixed, len(after.tasks))

@@ -12,7 +12,8 @@ def emit_json(data: Any) -> None:
 
 def describe(task: dict[str, Any]) -> str:
     external = ", ".join(f"{tool}: {value}" for tool, value in task.get("external_ids", {}).items())
-    line = f"{task['id']}  [{task.get('status')}]  {task.get('title')}\n  path: {task['path']}"
+    line = (f"{task['id'] or '(no id)'}  [{task.get('status') or 'no status'}]  {task.get('title') or '(no title)'}"
+            f"\n  path: {task['path']}")
     if external:
         line += f"\n  external IDs: {external}"
     return line

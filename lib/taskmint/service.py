@@ -340,11 +340,6 @@ def list_tasks(
         meta = task.meta
         if task.doc is None:
             continue  # a note
-        if not ids.is_valid_id(meta.get("id")):
-            if skipped is not None:
-                what = "has no id" if meta.get("id") in (None, "") else f"has id {meta.get('id')!r}, not a task ID"
-                skipped.append((project.rel(path), f"{what}; run `taskmint doctor` to see how to fix it"))
-            continue
         if _matches(meta, statuses, tag, priority, epic, parent):
             found.append(info(project, path, meta))
     found.sort(key=lambda t: (tasks.STATUSES.index(t["status"]) if t["status"] in tasks.STATUSES else 99, str(t["id"])))
@@ -391,7 +386,7 @@ def _check_key(tool: str, value: str | None) -> None:
         return
     pattern, name, example, rule = _KEYS[tool]
     if not pattern.fullmatch(value):
-        raise UsageError(f"{value!r} is not a valid {name}; use {rule}, e.g. --{tool} {example}")
+        raise UsageError(f"invalid {name} {value!r}; use {rule}, e.g. --{tool} {example}")
 
 
 def init(project: Project, jira: str | None, linear: str | None, github: bool, azure_devops: bool, force: bool) -> Path:

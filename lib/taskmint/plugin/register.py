@@ -46,6 +46,8 @@ def handle(payload: dict) -> Answer:
     response = payload.get("tool_response")
     previous = response.get("originalFile") if isinstance(response, dict) else None
     project = find_project(None)
+    if not project.opted_in:
+        return Answer()  # no `taskmint init` here: not ours to touch
     try:
         done = register(project, path, previous if isinstance(previous, str) else None)
     except TaskmintError as e:
