@@ -48,7 +48,7 @@ def ids_of_names(names: list[str]) -> list[str]:
 def validate_prefix(prefix: str) -> str:
     if not PREFIX_RE.fullmatch(prefix):
         raise UsageError(
-            f"invalid prefix {prefix!r}: use 2-4 upper-case letters or digits, e.g. FIX or E01"
+            f"invalid prefix {prefix!r}; use 2-4 upper-case letters or digits, e.g. FIX or E01"
         )
     return prefix
 

@@ -335,7 +335,8 @@ def list_tasks(
             task = tasks.read(project, path)
         except TaskmintError as e:
             if skipped is not None:
-                skipped.append((project.rel(path), str(e).removeprefix(f"{project.rel(path)}: ")))
+                rel = project.rel(path)
+                skipped.append((rel, str(e).removeprefix(f"{rel}: ").replace(rel, "the file", 1)))
             continue
         meta = task.meta
         if task.doc is None:
@@ -343,6 +344,8 @@ def list_tasks(
         if _matches(meta, statuses, tag, priority, epic, parent):
             found.append(info(project, path, meta))
     found.sort(key=lambda t: (tasks.STATUSES.index(t["status"]) if t["status"] in tasks.STATUSES else 99, str(t["id"])))
+    if skipped is not None:
+        skipped.sort()
     return found
 
 
