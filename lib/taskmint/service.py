@@ -368,13 +368,6 @@ def _matches(meta: dict[str, Any], statuses: list[str], tag: str | None, priorit
     return True
 
 
-# What the schema (schemas/config.schema.json) accepts, said in words for a usage error.
-_KEYS = {
-    "jira": (re.compile(r"[A-Z][A-Z0-9_]{0,9}"), "Jira project key", "PROJ",
-             "an upper-case letter, then up to 9 upper-case letters, digits or _"),
-    "linear": (re.compile(r"[A-Z][A-Z0-9]{0,6}"), "Linear team key", "ENG",
-               "an upper-case letter, then up to 6 upper-case letters or digits"),
-}
 # Local files that must never be committed: backups, the lock and the floor cache (the last
 # two live in .git/taskmint/ inside git, but a project outside git may become a repository).
 GITIGNORE_LINES = (
@@ -386,17 +379,10 @@ GITIGNORE_LINES = (
 )
 
 
-def _check_key(tool: str, value: str | None) -> None:
-    if value is None:
-        return
-    pattern, name, example, rule = _KEYS[tool]
-    if not pattern.fullmatch(value):
-        raise UsageError(f"invalid {name} {value!r}; use {rule}, e.g. --{tool} {example}")
-
-
 def init(project: Project, jira: str | None, linear: str | None, github: bool, azure_devops: bool, force: bool) -> Path:
-    _check_key("jira", jira)
-    _check_key("linear", linear)
+    for tool, key in (("jira", jira), ("linear", linear)):
+        if key is not None and (problem := config.key_problem(tool, key)):
+            raise UsageError(f"{problem}, e.g. --{tool} {config.KEYS[tool][2]}")
     text = config.render(jira, linear, github, azure_devops)
     import yaml
 

@@ -302,3 +302,13 @@ def test_init_ignores_what_must_not_be_committed(tmp_path: Path, taskmint) -> No
 def test_slugs_transliterate_common_latin_letters(root: Path, taskmint) -> None:
     made = js(taskmint("create", "Øresund Straße Æble smørrebrød Łódź Þing", "--json", root=root))
     assert made["path"].endswith("-oresund-strasse-aeble-smorrebrod-lodz-thing.md")
+
+
+def test_a_bad_key_in_the_config_file_is_named_in_words(root: Path, taskmint) -> None:
+    config = root / ".claude" / "taskmint.yaml"
+    config.write_text(config.read_text().replace("jira: PROJ", "jira: proj"))
+    proc = taskmint("create", "x", root=root)
+    assert proc.returncode == 1
+    assert proc.stderr == ("taskmint: error: .claude/taskmint.yaml is invalid (pm_tools.jira 'proj' is not a Jira "
+                           "project key: use an upper-case letter, then up to 9 upper-case letters, digits or _, "
+                           "e.g. jira: PROJ); fix it or rewrite it with `taskmint init`\n")
