@@ -58,4 +58,7 @@ def test_the_readme_gives_these_install_commands() -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert "claude plugin marketplace add /path/to/your/taskmint/checkout" in readme
     assert "claude plugin install taskmint@taskmint" in readme
-    assert "/plugin marketplace add taskmint/taskmint" not in readme  # no such GitHub repository
+    # taskmint/taskmint is no GitHub repository: nothing may send users (or Claude Code) there
+    for path in (REPO_ROOT / "README.md", REPO_ROOT / ".claude-plugin" / "plugin.json",
+                 REPO_ROOT / ".claude-plugin" / "marketplace.json"):
+        assert "taskmint/taskmint" not in path.read_text(encoding="utf-8"), path
