@@ -43,6 +43,7 @@ def tree(path: Path) -> list[str]:
 def test_the_readme_walkthrough_runs_as_pasted(tmp_path: Path, subprocess_env) -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     block = re.search(r"A walkthrough you can paste into a shell.*?\n```sh\n(.*?)```", readme, re.S).group(1)
+    assert block.startswith('cd "$(mktemp -d)"')  # so it runs in tmp_path (TMPDIR), never in the checkout
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     shim = bin_dir / "taskmint"  # what `pip install` puts on PATH, on this interpreter
@@ -50,7 +51,7 @@ def test_the_readme_walkthrough_runs_as_pasted(tmp_path: Path, subprocess_env) -
     shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
     (bin_dir / "python3").symlink_to(sys.executable)
     env = {**subprocess_env, "PATH": f"{bin_dir}{os.pathsep}{subprocess_env['PATH']}",
-           "GIT_CEILING_DIRECTORIES": str(tmp_path)}
+           "GIT_CEILING_DIRECTORIES": str(tmp_path), "TMPDIR": str(tmp_path)}
     proc = subprocess.run(["bash", "-euo", "pipefail", "-c", block], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
