@@ -53,7 +53,8 @@ def _complete(project: Project, text: str) -> tuple[str, str]:
 
 def _show(project: Project, text: str) -> tuple[str, str | None]:
     task = service.show(project, _one_id(text, "task-show"))
-    return f"taskmint found the task:\n{_details(task)}", None
+    subtasks = "".join(f"\n  subtask {s['id']}  [{s['status']}]  {s['title']}" for s in task["subtasks"])
+    return f"taskmint found the task:\n{_details(task)}{subtasks}", None
 
 
 _ACTIONS = {"task-create": _create, "task-complete": _complete, "task-show": _show}
