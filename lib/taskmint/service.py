@@ -288,11 +288,11 @@ def _with_subtasks(project: Project, found: dict[str, Any], open_only: bool = Fa
     """Subtask IDs are their parent's ID plus ``.n``, so file names find them without
     reading every task (show stays fast at 10,000 tasks)."""
     head = f"{str(found['id']).upper()}."
+    children = {task_id: paths for task_id, paths in tasks.ids_by_filename(project).items()
+                if task_id.startswith(head) and task_id[len(head):].isdigit()}
     subtasks = []
-    for task_id, paths in sorted(tasks.ids_by_filename(project).items(), key=lambda item: _subtask_order(item[0])):
-        if not task_id.startswith(head) or "." in task_id[len(head):]:
-            continue
-        for path in paths:
+    for task_id in sorted(children, key=lambda i: int(i[len(head):])):
+        for path in children[task_id]:
             try:
                 meta = tasks.read(project, path).meta
             except TaskmintError:
@@ -305,11 +305,6 @@ def _with_subtasks(project: Project, found: dict[str, Any], open_only: bool = Fa
                              if k in ("id", "title", "status", "path")})
     found["open_subtasks" if open_only else "subtasks"] = subtasks
     return found
-
-
-def _subtask_order(task_id: str) -> tuple:
-    head, _, n = task_id.rpartition(".")
-    return (head, int(n)) if n.isdigit() else (task_id, 0)
 
 
 def list_tasks(
@@ -344,8 +339,8 @@ def list_tasks(
                 skipped.append((rel, str(e).removeprefix(f"{rel}: ").replace(rel, "the file", 1)))
             continue
         meta = task.meta
-        if task.doc is None:
-            continue  # a note
+        if task.is_note:
+            continue
         if _matches(meta, statuses, tag, priority, epic, parent):
             found.append(info(project, path, meta))
     found.sort(key=lambda t: (tasks.STATUSES.index(t["status"]) if t["status"] in tasks.STATUSES else 99, str(t["id"])))
