@@ -33,7 +33,10 @@ taskmint_venv() {
     stamp="$(cksum < "$repo/pyproject.toml")"
     if [ "$(cat "$venv/.taskmint-installed-$extras" 2>/dev/null)" != "$stamp" ]; then
         echo "installing taskmint into $venv ..." >&2
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec" >&2 || return 1
+        if ! "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec" >&2; then
+            echo "error: pip could not install taskmint into $venv; check access to the package index (pip.conf, PIP_INDEX_URL, proxies) and retry" >&2
+            return 1
+        fi
         printf '%s\n' "$stamp" > "$venv/.taskmint-installed-$extras"
     fi
     PATH="$venv/bin:$PATH"

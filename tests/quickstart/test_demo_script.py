@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,19 @@ def test_demo_keep_leaves_the_sample_project(system_python: Path, tmp_path: Path
 def test_demo_refuses_an_unknown_option(tmp_path: Path) -> None:
     proc = demo("--kep", tmp=tmp_path)
     assert proc.returncode == 2 and proc.stderr.strip() == "error: unknown option --kep; usage: bash scripts/demo.sh [--keep]"
+
+
+def test_without_the_venv_module_one_line_says_what_to_install(tmp_path: Path) -> None:
+    fake = tmp_path / "python3"  # answers like Debian's python3 without python3-venv
+    fake.write_text(f'#!/bin/sh\nif [ "$1" = "-m" ] && [ "$2" = "venv" ]; then\n'
+                    f'  echo "The virtual environment was not created successfully because ensurepip is not '
+                    f'available." >&2; exit 1\nfi\nexec "{sys.executable}" "$@"\n')
+    fake.chmod(0o755)
+    env = {"PATH": "/usr/bin:/bin", "TASKMINT_PYTHON": str(fake), "TASKMINT_VENV": str(tmp_path / "venv"),
+           "TMPDIR": str(tmp_path)}
+    proc = subprocess.run(["bash", str(REPO_ROOT / "scripts" / "demo.sh")], capture_output=True, text=True, env=env,
+                          timeout=120, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr == (f"error: {fake} cannot create a virtual environment; install its venv module "
+                           "(Debian/Ubuntu: apt install python3-venv) and retry\n")
+    assert not (tmp_path / "venv").exists()
