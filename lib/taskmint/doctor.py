@@ -89,6 +89,7 @@ class Exam:
     status_fill: dict[Task, str] = field(default_factory=dict)
     moves: dict[Task, Path] = field(default_factory=dict)
     temp_files: list[Path] = field(default_factory=list)
+    notes: int = 0  # Markdown files without frontmatter under tasks/ (tasks.is_note)
 
     def add(self, code: str, where: str, message: str, fixable: bool = True) -> None:
         self.findings.append(Finding(code, where, message, fixable))
@@ -135,9 +136,8 @@ def _read_tasks(project: Project, exam: Exam) -> None:
                 exam.unreadable_ids.add(named.upper())
             exam.add("unreadable", rel, f"{e}".removeprefix(f"{rel}: "), fixable=False)
             continue
-        if task.doc is None:
-            exam.add("no-frontmatter", rel, "has no frontmatter (a --- block at the top); add one or move the file "
-                     "out of tasks/", fixable=False)
+        if task.is_note:
+            exam.notes += 1  # not a task: counted, never a finding
             continue
         meta = task.meta
         for problem in frontmatter.anchor_problems(task.doc, frontmatter.REWRITTEN_KEYS):
@@ -649,6 +649,7 @@ class Result:
     findings: list[Finding]
     fixed: list[str]
     tasks: int
+    notes: int = 0
 
 
 def run(project: Project, fix: bool) -> Result:
@@ -656,7 +657,7 @@ def run(project: Project, fix: bool) -> Result:
     with lock.held(project.lock_path):
         exam = examine(project)
         if not fix or not any(f.fixable for f in exam.findings):
-            return Result(exam.findings, [], len(exam.tasks))
+            return Result(exam.findings, [], len(exam.tasks), exam.notes)
         if exam.newer:
             raise StateError("a state file was written by a newer taskmint or has a version this taskmint cannot "
                              "read (see `taskmint doctor`); upgrade taskmint or restore the file before "
@@ -676,4 +677,4 @@ def run(project: Project, fix: bool) -> Result:
             if not more:
                 break
             fixed += more
-        return Result(leftover + after.findings, fixed, len(after.tasks))
+        return Result(leftover + after.findings, fixed, len(after.tasks), after.notes)

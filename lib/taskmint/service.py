@@ -175,7 +175,7 @@ def create(
     cfg = config.load(project)
     project.check_inside(project.tasks_dir / "backlog" / "x.md")
     with transaction(project) as txn:
-        taken = txn.known_ids() | tasks.task_ids(project)
+        taken = txn.task_ids()
         if parent is not None:
             parent_file = resolve(project, txn, parent)
             parent_id = str(parent_file.meta["id"]).upper()
@@ -241,6 +241,7 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
         # Under the lock no taskmint process can create it meanwhile.
         if os.path.lexists(target):
             raise TaskmintError(f"{project.rel(target)} already exists; run `taskmint doctor`")
+        txn.on_disk().validate([str(path.parent), str(target_dir)])  # keep their numbers cached
         if not already:
             frontmatter.set_keys(task.doc, {"status": "completed", "completed": when, "updated": when},
                                  project.rel(path))
@@ -248,6 +249,8 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
         target_dir.mkdir(parents=True, exist_ok=True)
         atomic.move_no_clobber(path, target)
         meta = tasks.read(project, target).meta
+        txn.wrote(path, [])
+        txn.wrote(target, external_ids.refs_in(meta.get("external_ids")))
         try:
             _sync_mapping(txn, meta)
         except (OSError, TaskmintError) as e:  # the task is completed: never report failure now
