@@ -50,7 +50,7 @@ def test_a_healthy_project_has_no_findings(project: Project, taskmint) -> None:
     for n in range(3):
         make(project, f"task {n}")
     service.complete(project, "PROJ-2")
-    assert report(taskmint, project) == (0, {"ok": True, "tasks": 3, "fixed": [], "problems": []})
+    assert report(taskmint, project) == (0, {"ok": True, "tasks": 3, "notes": 0, "fixed": [], "problems": []})
     proc = taskmint("doctor", "--fix", root=project.root)
     assert proc.returncode == 0 and proc.stdout == "no problems (3 task files)\n"
     assert taskmint("doctor", "--quiet", root=project.root).stdout == ""

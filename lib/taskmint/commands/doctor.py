@@ -22,7 +22,7 @@ def run(project: Project, args: argparse.Namespace) -> int:
         output.emit_json({
             "ok": not result.findings,
             "tasks": result.tasks,
-            **({"notes": result.notes} if result.notes else {}),  # Markdown files without frontmatter
+            "notes": result.notes,  # Markdown files without frontmatter under tasks/
             "fixed": result.fixed,
             "problems": [vars(f) for f in result.findings],
         })
