@@ -223,11 +223,9 @@ def render_value(key: str, value: Any) -> list[str]:
 
 def _aliases(lines: list[str]) -> list[tuple[str, int, int]]:
     """(anchor, line that defines it, line of an alias to it) for every alias, in our line numbers."""
-    text = "\n".join(lines)
-    if "*" not in text or "&" not in text:
-        return []
     import yaml
 
+    text = "\n".join(lines)
     ours = _our_lines(lines)
     defined: dict[str, int] = {}
     found = []
@@ -248,8 +246,8 @@ def anchor_problems(doc: Document, keys: tuple[str, ...] | list[str]) -> list[st
     """Why rewriting ``keys`` would break the file: a value among them defines an anchor
     (`status: &s backlog`) that a line outside them uses (`board_column: *s`). Replacing the
     value would drop the anchor and leave the alias dangling (or silently change its value)."""
-    if not any("*" in line for line in doc.lines):
-        return []  # no alias at all: the common case costs no parse
+    if not any("*" in line for line in doc.lines) or not any("&" in line for line in doc.lines):
+        return []  # no alias or no anchor: the common case costs no parse
     try:
         blocks = _blocks(doc.lines)
         aliases = _aliases(doc.lines) if any(k in blocks for k in keys) else []

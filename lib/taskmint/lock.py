@@ -26,8 +26,8 @@ def timeout_problem() -> str | None:
         value = math.nan
     if math.isfinite(value) and value >= 0:
         return None
-    return (f"{TIMEOUT_ENV}={raw!r} is not a number of seconds (0 or more); set it to one such as 60 (0 tries the lock once), "
-            "or unset it")
+    return (f"{TIMEOUT_ENV}={raw!r} is not a number of seconds (0 or more); set it to one such as 60 "
+            "(0 tries the lock once), or unset it")
 
 
 def env_timeout() -> float:

@@ -202,8 +202,8 @@ def test_a_generated_legacy_project_is_migrated_token_by_token(tmp_path: Path, t
     ambiguous = [line for line in done["lines"] if line.startswith("ambiguous ")]
     assert ambiguous and all(re.search(r": (TASK-077|TASK-150) was the ID", a) for a in ambiguous)
     possible = [line for line in done["lines"] if line.startswith("possible reference ")]
-    lookalikes = sum(1 for f in files for r in f.refs() if r.lower and r.target not in {n for n in new_by_title.values()}
-                     and any(g.legacy == r.target for g in files))
+    legacy_ids = {f.legacy for f in files if f.legacy}
+    lookalikes = sum(1 for f in files for r in f.refs() if r.lower and r.target in legacy_ids)
     assert possible and len(possible) == lookalikes
 
     project = find_project(str(root))
