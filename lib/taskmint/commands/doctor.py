@@ -25,7 +25,7 @@ def run(project: Project, args: argparse.Namespace) -> int:
         output.emit_json({
             "ok": not result.findings,
             "tasks": result.tasks,
-            "notes": result.notes,
+            "notes": result.notes,  # Markdown files without frontmatter under tasks/
             "fixed": result.fixed,
             "problems": [vars(f) for f in result.findings],
         })
