@@ -81,11 +81,6 @@ class Txn:
         """Record issued numbers (and IDs) before any task file mentions them: a crash
         after this point can only leave a gap, never a number that is handed out again."""
         self.registry.ids.update(i.upper() for i in new_ids)
-        if not self.project.mapping_path.exists():
-            # A project's first numbers (a worktree that never had state, say): the mapping goes
-            # first, as it stands, or a crash before this transaction's save_mapping leaves
-            # counters without a mapping, which state.load refuses as a lost mapping.
-            state.save_state_mapping(self.project, self.state)
         state.save_registry(self.project, self.registry)
         state.save_counters(self.project, self.state.counters,
                             backup=self.project.counters_path not in self.state.from_backup)

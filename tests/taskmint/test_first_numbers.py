@@ -1,5 +1,6 @@
 """A crash during the first create of a project without state (a fresh worktree) must leave
-state that loads: found by tests/stress/test_crash.py (kill -9 in the second worktree)."""
+state that loads: found by tests/stress/test_crash.py (kill -9 in the second worktree), fixed
+in assign.assign (the mapping is written before the first numbers)."""
 from __future__ import annotations
 
 import subprocess
