@@ -276,8 +276,16 @@ def list_tasks(project: Project, status: str | None = None) -> list[dict[str, An
     return found
 
 
-def init(project: Project, jira: str | None, linear: str | None, github: bool, azure_devops: bool, force: bool) -> Path:
-    text = config.render(jira, linear, github, azure_devops)
+def init(project: Project, jira: str | None, linear: str | None, github: bool, azure_devops: bool, force: bool,
+         **trackers: str | None) -> Path:
+    """``trackers``: github_repo, github_api_url, jira_url, jira_issue_type (see config.render)."""
+    if trackers.get("github_api_url") and not trackers.get("github_repo"):
+        raise UsageError("--github-api-url needs --github-repo OWNER/REPO")
+    if (trackers.get("jira_url") or trackers.get("jira_issue_type")) and not jira:
+        raise UsageError("--jira-url and --jira-issue-type need --jira KEY")
+    if trackers.get("jira_issue_type") and not trackers.get("jira_url"):
+        raise UsageError("--jira-issue-type needs --jira-url (a locally numbered Jira has no issue type)")
+    text = config.render(jira, linear, github, azure_devops, **trackers)
     import yaml
 
     config.validate(yaml.safe_load(text), "the given options")
