@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from taskmint import atomic, config, external_ids, frontmatter, ids, tasks
+from taskmint import atomic, config, external_ids, frontmatter, ids, outbox, sync, tasks
 from taskmint.errors import TaskmintError, UsageError
 from taskmint.project import Project
 from taskmint.transaction import Txn, transaction
@@ -50,8 +50,9 @@ def check_priority(priority: str) -> str:
     return priority
 
 
-def info(project: Project, path: Path, meta: dict[str, Any]) -> dict[str, Any]:
-    """What taskmint reports about a task, in every front end."""
+def info(project: Project, path: Path, meta: dict[str, Any], pending: list[str] | None = None) -> dict[str, Any]:
+    """What taskmint reports about a task, in every front end. ``pending``: the tracker-backed
+    tools whose work for it is not confirmed yet (read from the outbox when not given)."""
     result: dict[str, Any] = {  # as_text: a hand-written `id: 2025-01-08` is a date, not JSON
         "id": frontmatter.as_text(meta.get("id")),
         "title": frontmatter.as_text(meta.get("title")),
@@ -66,6 +67,13 @@ def info(project: Project, path: Path, meta: dict[str, Any]) -> dict[str, Any]:
     tags = meta.get("tags")
     if isinstance(tags, list):
         result["tags"] = [str(t) for t in tags]
+    urls = meta.get("external_urls")
+    if isinstance(urls, dict) and urls:
+        result["external_urls"] = {str(t): str(v) for t, v in urls.items() if v is not None}
+    if pending is None:
+        pending = outbox.pending(project).get(str(result["id"]).upper(), [])
+    if pending:
+        result["pending"] = list(pending)
     return result
 
 
@@ -199,12 +207,14 @@ def create(
             raise TaskmintError(f"{project.rel(path)} already exists; run `taskmint doctor`")
         txn.state.add_mapping(task_id, external)
         try:
+            # the trackers' work is queued before the file exists: no task is ever without it
+            pending = sync.queue_create(txn, task_id, cfg)
             atomic.write_atomic(path, frontmatter.new_text(fields, _DEFAULT_BODY).encode("utf-8"))
             txn.save_mapping()
         except BaseException:
             _undo_unmapped(project, path, task_id)
             raise
-    return info(project, path, fields)
+    return info(project, path, fields, pending)
 
 
 def _undo_unmapped(project: Project, path: Path, task_id: str) -> None:
@@ -247,6 +257,8 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
         atomic.move_no_clobber(path, target)
         meta = tasks.read(project, target).meta
         _sync_mapping(txn, meta)
+        if not already:
+            sync.queue_close(txn, str(meta.get("id")).upper(), meta, config.load(project))
         return info(project, target, meta), already
 
 
@@ -269,9 +281,10 @@ def list_tasks(project: Project, status: str | None = None) -> list[dict[str, An
     if status is not None and status not in tasks.STATUSES:
         raise UsageError(f"unknown status {status!r}; use one of {', '.join(tasks.STATUSES)}")
     found = []
+    pending = outbox.pending(project)
     for path, meta in tasks.iter_frontmatter(project):
         if status is None or meta.get("status") == status:
-            found.append(info(project, path, meta))
+            found.append(info(project, path, meta, pending.get(str(meta.get("id", "")).upper(), [])))
     found.sort(key=lambda t: (tasks.STATUSES.index(t["status"]) if t["status"] in tasks.STATUSES else 99, str(t["id"])))
     return found
 
@@ -303,3 +316,60 @@ def init(project: Project, jira: str | None, linear: str | None, github: bool, a
         if not project.mapping_path.exists():
             txn.save_mapping()
     return path
+
+
+def link(project: Project, ref: str, issue_ref: str) -> dict[str, Any]:
+    """Attach the existing tracker issue ``issue_ref`` (github:34, jira:PROJ-12) to a task."""
+    from taskmint import trackers
+
+    cfg = config.load(project)
+    found = [c for c in external_ids.candidates(issue_ref) if ":" in issue_ref and c.tool in cfg.trackers]
+    if not found:
+        backed = ", ".join(f"{t}:KEY" for t in cfg.trackers) or "none: configure one (README, Trackers)"
+        raise UsageError(f"{issue_ref!r} names no issue of a tracker-backed tool; use TOOL:KEY ({backed})")
+    wanted = found[0]
+    tracker = cfg.trackers[wanted.tool]
+    if wanted.tool == "jira" and wanted.key != tracker.project:
+        raise UsageError(f"{wanted.text()} is not in Jira project {tracker.project}, the one configured")
+    key = wanted.text()
+    with transaction(project) as txn:
+        task_id = str(resolve(project, txn, ref).meta["id"]).upper()
+    if sync.offline():
+        raise TaskmintError("link checks that the issue exists, and TASKMINT_OFFLINE is set; unset it and retry")
+    with outbox.claim(project, task_id, wanted.tool) as mine:
+        if not mine:
+            raise TaskmintError(f"another taskmint process is pushing {task_id} to {wanted.tool}; retry in a moment")
+        with transaction(project) as txn:
+            _check_link(project, txn, task_id, wanted.tool, key)
+        try:
+            issue = trackers.client(tracker, trackers.Budget.of(sync.timeout())).get(key)
+        except trackers.TrackerError as e:
+            raise TaskmintError(f"cannot check {wanted.tool} {key}: {e}") from None
+        with transaction(project) as txn:
+            if _check_link(project, txn, task_id, wanted.tool, key):
+                sync.record_key(txn, task_id, wanted.tool, issue)
+            entries = outbox.load(project)
+            entry = entries.get(task_id, {}).get(wanted.tool)
+            if entry is not None:
+                entry["create"] = False  # the linked issue replaces the one taskmint would create
+                if not entry.get("close"):
+                    entries[task_id].pop(wanted.tool)
+                outbox.save(project, entries)
+    return show(project, task_id)
+
+
+def _check_link(project: Project, txn: Txn, task_id: str, tool: str, key: str) -> bool:
+    """False when the task already holds ``key``; raises when the link is refused."""
+    owners = {i.upper() for i, ext in txn.state.mappings.items() if ext.get(tool) == key}
+    owners |= {str(meta.get("id", "")).upper() for _, meta in tasks.iter_frontmatter(project)
+               for r in external_ids.refs_in(meta.get("external_ids")) if r.tool == tool and r.text() == key}
+    others = sorted(owners - {task_id})
+    if others:
+        raise TaskmintError(f"{tool} {key} already belongs to {', '.join(others)}; one issue names one task")
+    task = sync.find_task(project, task_id)
+    if task is None:
+        raise TaskmintError(f"no task file has ID {task_id}; run `taskmint list` to see the IDs in use")
+    current = [r.text() for r in external_ids.refs_in(task.meta.get("external_ids")) if r.tool == tool]
+    if current and current[0] != key:
+        raise TaskmintError(f"{task_id} already has {tool} {current[0]}; a task keeps the issue it has")
+    return not current

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from taskmint import output, service
+from taskmint import output, service, sync
 from taskmint.project import Project
 
 
@@ -14,6 +14,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(project: Project, args: argparse.Namespace) -> int:
     task, already = service.complete(project, args.id)
+    if task.get("pending"):
+        pushed = sync.push_now(project, task["id"])
+        task = service.show(project, task["id"])
+        output.warn_pending(pushed.errors)
     if args.json:
         output.emit_json({**task, "already_completed": already})
     elif already:

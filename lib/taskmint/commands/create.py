@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from taskmint import output, service
+from taskmint import output, service, sync
 from taskmint.project import Project
 
 
@@ -22,6 +22,10 @@ def run(project: Project, args: argparse.Namespace) -> int:
         project, args.title, priority=args.priority, tags=args.tags,
         prefix=args.prefix, epic=args.epic, parent=args.parent,
     )
+    if task.get("pending"):  # the task exists now; the trackers may keep it pending, never fail it
+        pushed = sync.push_now(project, task["id"])
+        task = service.show(project, task["id"])
+        output.warn_pending(pushed.errors)
     if args.json:
         output.emit_json(task)
     else:
