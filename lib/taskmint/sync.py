@@ -29,7 +29,7 @@ from taskmint.project import Project
 from taskmint.transaction import Txn, transaction
 
 DEFAULT_TIMEOUT = 10.0
-BACKOFF = (0.2, 0.5, 1.0)
+BACKOFF = (0.2, 0.5)  # seconds between the tries of one push, within its budget
 
 
 def timeout() -> float:
@@ -255,7 +255,7 @@ def _check_settled(tool: str, uncertain_since: float) -> None:
     if time.time() < until:
         raise trackers.TrackerError(
             f"an earlier create may have reached Jira and its search may not show it yet; retry after "
-            f"{trackers.http.when(until)} (`taskmint sync`)", definite=True, retry_at=until)
+            f"{trackers.http.when(until)} (`taskmint sync`)", definite=True)  # no retry_at: a look-up is cheap
 
 
 # --- recording -------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import re
-import threading
 from typing import Any
 
 from fakehttp import Answer, FakeServer, Reply
@@ -36,7 +35,8 @@ class FakeJira(FakeServer):
         self.issue_types = issue_types
         self.issues: dict[str, dict[str, Any]] = {}
         self._ids = iter(range(10001, 10 ** 9))
-        self._id_lock = threading.Lock()
+        # True: the search does not show issues yet, as Jira's index lags behind its writes
+        self.index_lag = False
 
     def issues_with_label(self, task_id: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -123,7 +123,7 @@ class FakeJira(FakeServer):
                               "errors": {}})
         if m.group(1) != self.project:
             raise Reply(400, {"errorMessages": [f"The value '{m.group(1)}' does not exist for the field 'project'."]})
-        found = [i for i in self.issues.values() if m.group(2) in i["fields"]["labels"]]
+        found = [] if self.index_lag else [i for i in self.issues.values() if m.group(2) in i["fields"]["labels"]]
         found.sort(key=lambda i: i["fields"]["created_seq"], reverse=m.group(3) == "DESC")
         limit = int(body.get("maxResults") or 50)
         return Answer(200, {"issues": found[:limit], "isLast": len(found) <= limit})
