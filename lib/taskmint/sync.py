@@ -69,16 +69,13 @@ class Pushed:
 # --- queueing, inside the caller's transaction ------------------------------------------
 
 
-def queue_create(txn: Txn, task_id: str, cfg: config.Config) -> list[str]:
-    """Record that ``task_id`` needs an issue in every tracker-backed tool (lock held)."""
-    if not cfg.trackers:
-        return []
+def queue_create(txn: Txn, task_id: str, tools: tuple[str, ...]) -> None:
+    """Record that ``task_id`` needs an issue in each of ``tools`` (lock held)."""
     entries = outbox.load(txn.project)
-    tools = entries.setdefault(task_id, {})
-    for tool in cfg.trackers:
-        tools.setdefault(tool, outbox.new_entry(create=True))
+    queued = entries.setdefault(task_id, {})
+    for tool in tools:
+        queued.setdefault(tool, outbox.new_entry(create=True))
     outbox.save(txn.project, entries)
-    return sorted(tools)
 
 
 def queue_close(txn: Txn, task_id: str, meta: dict[str, Any], cfg: config.Config) -> list[str]:
@@ -307,6 +304,21 @@ def record_key(txn: Txn, task_id: str, tool: str, issue: trackers.Issue) -> str:
 
 
 # --- the hooks' way: never wait ---------------------------------------------------------
+
+HOOK_SECONDS = 2.0  # the most a hook waits on a tracker
+
+
+def push_briefly(project: Project, task_id: str) -> Pushed:
+    """What a hook does after its transaction: push for at most HOOK_SECONDS, then leave
+    whatever is left to a detached `taskmint sync`."""
+    cfg = config.load(project)
+    if not cfg.trackers or offline():
+        return Pushed(task_id)
+    pushed = push(project, cfg, task_id, trackers.Budget.of(min(HOOK_SECONDS, timeout())))
+    if pushed.pending:
+        spawn_background(project)
+    return pushed
+
 
 
 def spawn_background(project: Project) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from taskmint import output, service
+from taskmint import output, service, sync
 from taskmint.errors import TaskmintError, UsageError
 from taskmint.plugin import options
 from taskmint.plugin.answer import Answer, blocked, context
@@ -40,11 +40,13 @@ def _create(project: Project, text: str) -> tuple[str, str]:
     a = options.parse(text)
     task = service.create(project, a.title, priority=a.priority, tags=a.tags, prefix=a.prefix,
                           epic=a.epic, parent=a.parent)
+    task = _pushed(project, task)
     return f"taskmint created the task:\n{_details(task)}", f"taskmint: created {_summary(task)}"
 
 
 def _complete(project: Project, text: str) -> tuple[str, str]:
     task, already = service.complete(project, _one_id(text, "task-complete"))
+    task = _pushed(project, task)
     verb = "was already completed" if already else "completed the task"
     return (f"taskmint {verb}; it is now at {task['path']}:\n{_details(task)}",
             f"taskmint: {verb} {_summary(task)}")
@@ -53,6 +55,15 @@ def _complete(project: Project, text: str) -> tuple[str, str]:
 def _show(project: Project, text: str) -> tuple[str, str | None]:
     task = service.show(project, _one_id(text, "task-show"))
     return f"taskmint found the task:\n{_details(task)}", None
+
+
+def _pushed(project: Project, task: dict[str, Any]) -> dict[str, Any]:
+    """The task after its tracker work was pushed for at most ~2 s (the rest goes on in a
+    detached `taskmint sync`)."""
+    if not task.get("pending"):
+        return task
+    sync.push_briefly(project, task["id"])
+    return service.show(project, task["id"])
 
 
 _ACTIONS = {"task-create": _create, "task-complete": _complete, "task-show": _show}
