@@ -184,7 +184,9 @@ def _push_claimed(project: Project, tracker: config.Tracker, task_id: str, tool:
             return Outcome(tool, False, error=entry.get("error") or "rate limited")
         prior_uncertain = entry.get("uncertain_since")
         if entry.get("create") and prior_uncertain is None:
-            entry["uncertain_since"] = time.time()
+            # the create goes out without a look-up: recorded as maybe sent before it is
+            entry["uncertain_since"] = entry["last_sent"] = time.time()
+        last_sent = float(entry.get("last_sent") or entry.get("uncertain_since") or 0)
         started = entry.get("uncertain_since") or time.time()
         entry["attempts"] = int(entry.get("attempts") or 0) + 1
         outbox.save(project, entries)
@@ -202,7 +204,8 @@ def _push_claimed(project: Project, tracker: config.Tracker, task_id: str, tool:
                 if prior_uncertain is not None:
                     issue = client.find(task_id, prior_uncertain)
                     if issue is None:
-                        _check_settled(tool, prior_uncertain)
+                        _check_settled(tracker, last_sent)
+                        last_sent = _mark_sent(project, task_id, tool)
                 if issue is None:
                     sent_create = True
                     issue = client.create(task_id, title)
@@ -242,17 +245,39 @@ def _push_claimed(project: Project, tracker: config.Tracker, task_id: str, tool:
     return Outcome(tool, done, key=key, error=None if done else (str(error) if error else "not confirmed"))
 
 
-def _check_settled(tool: str, uncertain_since: float) -> None:
-    """Jira's search lags behind its writes: an empty search proves nothing until then."""
-    if tool != "jira":
-        return
-    from taskmint.trackers import jira
+SETTLE = {"github": 30.0, "jira": 60.0}
 
-    until = uncertain_since + jira.settle()
+
+def settle_seconds(tool: str) -> float:
+    """How long after a create that may have reached the tracker an empty look-up is trusted:
+    a server can still act on a request its client gave up on (GitHub ends requests after
+    10 s), and Jira's search index lags behind its writes. TASKMINT_TRACKER_SETTLE overrides."""
+    raw = os.environ.get("TASKMINT_TRACKER_SETTLE", "")
+    try:
+        return max(0.0, float(raw)) if raw else SETTLE.get(tool, 60.0)
+    except ValueError:
+        return SETTLE.get(tool, 60.0)
+
+
+def _check_settled(tracker: config.Tracker, last_sent: float) -> None:
+    until = last_sent + settle_seconds(tracker.tool)
     if time.time() < until:
+        what = "GitHub" if tracker.tool == "github" else "Jira"
         raise trackers.TrackerError(
-            f"an earlier create may have reached Jira and its search may not show it yet; retry after "
-            f"{trackers.http.when(until)} (`taskmint sync`)", definite=True)  # no retry_at: a look-up is cheap
+            f"an earlier create may still reach {what} or not show in its search yet; no second issue before "
+            f"{trackers.http.when(until)}: retry then (`taskmint sync`)", definite=True)  # no retry_at: look-ups are cheap
+
+
+def _mark_sent(project: Project, task_id: str, tool: str) -> float:
+    """Record, under the lock, that a create is about to go out again (the settle clock restarts)."""
+    now = time.time()
+    with transaction(project):
+        entries = outbox.load(project)
+        entry = entries.get(task_id, {}).get(tool)
+        if entry is not None:
+            entry["last_sent"] = now
+            outbox.save(project, entries)
+    return now
 
 
 # --- recording -------------------------------------------------------------------------

@@ -67,8 +67,10 @@ def tracked(tmp_path: Path, github: FakeGitHub, jira: FakeJira) -> Callable[...,
 
 @pytest.fixture
 def tracker_env() -> dict[str, str]:
+    # Settle 0: the fakes' look-ups are consistent at once and a test waits (fake.held_done)
+    # until a held request was acted on before it syncs; the settle tests set their own.
     return {"GH_TOKEN": GH_TOKEN, "JIRA_API_TOKEN": JIRA_TOKEN, "JIRA_EMAIL": JIRA_EMAIL,
-            "TASKMINT_JIRA_SETTLE": "0"}
+            "TASKMINT_TRACKER_SETTLE": "0"}
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ taskmint subprocesses the test starts. Faults apply to the next requests that ma
     fake.fault("POST", r"/issues$", "hold-before")      # wait for fake.release(), then act
     fake.fault("GET", r".*", "redirect", location=url)  # 301 to another server
 
-``fake.in_flight`` is set while a held request waits, so a test can kill its client then.
+``fake.in_flight`` is set while a held request waits, so a test can kill its client then;
+``fake.held_done`` once the held request was acted on (after ``release()``).
 """
 from __future__ import annotations
 
@@ -60,6 +61,7 @@ class FakeServer:
         self.faults: list[Fault] = []
         self.seen: list[Seen] = []
         self.in_flight = threading.Event()
+        self.held_done = threading.Event()
         self._release = threading.Event()
         owner = self
 
@@ -145,10 +147,13 @@ class FakeServer:
             answer = self.handle(h.command, parts.path, parse_qs(parts.query), headers, body)
         except Reply as r:
             answer = Answer(r.status, r.body, r.headers)
+        if kind == "hold-before":
+            self.held_done.set()
         if kind == "lose":
             h.close_connection = True
             return  # the work is done, the answer never comes
         if kind == "hold":
+            self.held_done.set()  # acted on already
             self.in_flight.set()
             self._release.wait(120)
         self._send(h, answer)

@@ -127,6 +127,8 @@ def test_faults_then_sync_leave_exactly_one_issue_per_task(tm, tracked, github, 
         fake.faults.clear()
     github.release()
     jira.release()
+    if fault == "slow":
+        assert github.held_done.wait(60) and jira.held_done.wait(60)
     synced = tm("sync", root=root)
     assert synced.returncode == 0, synced.stdout + synced.stderr
     assert len(task_files(root)) == 2
@@ -135,16 +137,16 @@ def test_faults_then_sync_leave_exactly_one_issue_per_task(tm, tracked, github, 
 
 
 def test_jira_search_lag_never_leads_to_a_second_issue(tm, tracked, github, jira):
-    """After an uncertain create, an empty search proves nothing until TASKMINT_JIRA_SETTLE
-    has passed: taskmint leaves the task pending instead of creating again."""
+    """After an uncertain create, an empty search proves nothing until the settle time has
+    passed: taskmint leaves the task pending instead of creating again."""
     root = tracked(use_github=False)
     jira.fault("POST", r"/rest/api/3/issue$", "lose")
     jira.index_lag = True
-    env = {"TASKMINT_JIRA_SETTLE": "3600"}
+    env = {"TASKMINT_TRACKER_SETTLE": "3600"}
     task = _json(tm("create", "lagging", "--json", root=root, env=env))
     assert task["pending"] == ["jira"]
     again = tm("sync", root=root, env=env)
-    assert again.returncode == 1 and "search may not show it yet" in again.stdout
+    assert again.returncode == 1 and "no second issue before" in again.stdout
     assert len(jira.issues) == 1
     jira.index_lag = False
     assert tm("sync", root=root, env=env).returncode == 0

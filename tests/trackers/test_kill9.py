@@ -27,7 +27,8 @@ def test_kill_during_create_then_sync_leaves_one_issue(tm, tracked, github, jira
     finally:
         proc.wait(60)
     assert proc.returncode == -signal.SIGKILL
-    fake.release()  # the held handler finishes (its client is gone)
+    fake.release()  # the held request is acted on (if not yet) and answered to no one
+    assert fake.held_done.wait(60)
     (task_id,) = task_files(root)  # the file was written before any request
     assert tracker in outbox(root)[task_id]
     shown = tm("show", task_id, "--json", root=root)
@@ -54,6 +55,7 @@ def test_kill_during_sync_then_sync_again(tm, tracked, github, jira, tracker_env
     finally:
         proc.wait(60)
     github.release()
+    assert github.held_done.wait(60)
     assert tm("sync", root=root).returncode == 0
     assert_recorded(root, github, jira)
     assert len(github.issues) == 1

@@ -3,8 +3,7 @@
 The marker is both the description line ``taskmint: <ID>`` (Atlassian Document Format) and
 the label ``taskmint:<ID>``. Finding an issue by its marker is a JQL search on that label
 (``POST /rest/api/3/search/jql``). Jira's search index is not updated at once, so after an
-uncertain attempt taskmint waits SETTLE seconds (TASKMINT_JIRA_SETTLE) before it concludes
-from an empty search that no issue exists and creates one.
+uncertain attempt an empty search is trusted only once sync.SETTLE has passed.
 """
 from __future__ import annotations
 
@@ -19,14 +18,6 @@ from taskmint.trackers import Issue, marker, summary, token
 from taskmint.trackers.http import Budget, Response, TrackerError, call, message_of
 
 SUMMARY_LIMIT = 254
-SETTLE = 60.0
-
-
-def settle() -> float:
-    try:
-        return max(0.0, float(os.environ.get("TASKMINT_JIRA_SETTLE", SETTLE)))
-    except ValueError:
-        return SETTLE
 
 
 def label(task_id: str) -> str:
