@@ -45,8 +45,8 @@ def describe(project: Project, done: Registered) -> str:
     lines = [f"taskmint registered the task file {project.rel(done.renamed_from or done.path)}: {done.why}. "
              f"Its ID is {done.task_id}; its external IDs are: {external}."]
     if done.pending:
-        lines.append(f"Its {', '.join(done.pending)} issue is pending (not confirmed by the tracker yet); "
-                     "taskmint keeps trying in the background, and `taskmint sync` pushes it.")
+        lines.append(f"Tracker issues pending for it: {', '.join(done.pending)} (not confirmed by the tracker "
+                     "yet); taskmint keeps trying in the background, and `taskmint sync` pushes them.")
     if done.renamed_from is not None:
         lines.append(f"The file was renamed to {project.rel(done.path)}; use that path from now on.")
     lines.append("taskmint rewrote the frontmatter keys it owns (id, external_ids and missing defaults); "
