@@ -132,6 +132,11 @@ def main() -> int:
 
         create_small = timed([*tm, "--root", str(small), "create", "bench task", "--tag", "bench"], runs)
         results.append(("create, 4 PM tools, 10 existing tasks", create_small, 5.0, "taskmint create"))
+        import tracker_bench
+
+        tracked = tracker_bench.create_with_trackers(fixtures.project(tmp / "tracked", 10), tm, runs, timed)
+        results.append(("create, GitHub + Jira issuing the keys (loopback fakes)", tracked, None,
+                        f"{tracked / create_small:.2f}x a local-numbering create"))
         create_big = timed([*tm, "--root", str(big), "create", "bench task", "--tag", "bench"], runs)
         results.append(("create, 4 PM tools, 10,000 existing tasks", create_big, None,
                         f"{create_big / create_small:.2f}x create at 10 (target <= 1.5x)"))
