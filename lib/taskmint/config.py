@@ -1,7 +1,6 @@
 """The project's .claude/taskmint.yaml: which PM tools get external IDs."""
 from __future__ import annotations
 
-import ipaddress
 import json
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -107,6 +106,8 @@ def _checked_url(url: str, field_name: str, where: str) -> str:
 
 
 def is_loopback(host: str) -> bool:
+    import ipaddress
+
     if host.lower() == "localhost":
         return True
     try:

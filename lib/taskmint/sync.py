@@ -16,17 +16,26 @@ marker up in the tracker and adopts what it finds.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from taskmint import atomic, config, external_ids, frontmatter, outbox, tasks, trackers
+from taskmint import atomic, config, external_ids, frontmatter, outbox, tasks
 from taskmint.errors import TaskmintError
 from taskmint.project import Project
 from taskmint.transaction import Txn, transaction
+
+if TYPE_CHECKING:
+    from taskmint import trackers
+
+
+def _trackers():
+    # urllib and http.client cost tens of ms: only a push that really talks to a tracker loads them
+    from taskmint import trackers
+
+    return trackers
 
 DEFAULT_TIMEOUT = 10.0
 BACKOFF = (0.2, 0.5)  # seconds between the tries of one push, within its budget
@@ -129,7 +138,7 @@ def push_all(project: Project, cfg: config.Config, per_task: float, *, skip: set
             progress(n, len(todo))
         if shared is not None and shared.left() < 1.0:
             break
-        results.append(push(project, cfg, task_id, shared or trackers.Budget.of(per_task)))
+        results.append(push(project, cfg, task_id, shared or _trackers().Budget.of(per_task)))
     return results
 
 
@@ -140,7 +149,7 @@ def push_now(project: Project, task_id: str) -> Pushed:
     cfg = config.load(project)
     if not cfg.trackers:
         return Pushed(task_id)
-    budget = trackers.Budget.of(timeout())
+    budget = _trackers().Budget.of(timeout())
     pushed = push(project, cfg, task_id, budget)
     if pushed.outcomes and not pushed.pending and not offline():
         push_all(project, cfg, 0, skip={task_id}, ready_only=True, shared=budget)
@@ -193,6 +202,7 @@ def _push_claimed(project: Project, tracker: config.Tracker, task_id: str, tool:
         want_create, want_close = bool(entry.get("create")), bool(entry.get("close"))
         title = str(task.meta.get("title") or task_id)
     # 2. the network, without the lock
+    trackers = _trackers()
     issue: trackers.Issue | None = None
     closed = False
     error: trackers.TrackerError | None = None
@@ -261,6 +271,7 @@ def settle_seconds(tool: str) -> float:
 
 def _check_settled(tracker: config.Tracker, last_sent: float) -> None:
     until = last_sent + settle_seconds(tracker.tool)
+    trackers = _trackers()
     if time.time() < until:
         what = "GitHub" if tracker.tool == "github" else "Jira"
         raise trackers.TrackerError(
@@ -339,7 +350,7 @@ def push_briefly(project: Project, task_id: str) -> Pushed:
     cfg = config.load(project)
     if not cfg.trackers or offline():
         return Pushed(task_id)
-    pushed = push(project, cfg, task_id, trackers.Budget.of(min(HOOK_SECONDS, timeout())))
+    pushed = push(project, cfg, task_id, _trackers().Budget.of(min(HOOK_SECONDS, timeout())))
     if pushed.pending:
         spawn_background(project)
     return pushed
@@ -348,6 +359,8 @@ def push_briefly(project: Project, task_id: str) -> Pushed:
 
 def spawn_background(project: Project) -> bool:
     """Start a detached ``taskmint sync`` for this project; the caller does not wait for it."""
+    import subprocess
+
     if offline():
         return False
     lib = str(Path(__file__).resolve().parents[1])
