@@ -64,7 +64,18 @@ def save(project: Project, tasks: dict[str, dict[str, dict[str, Any]]]) -> None:
     if not tasks and not path(project).exists():
         return
     body = json.dumps({"version": VERSION, "tasks": tasks}, indent=2, sort_keys=True) + "\n"
+    _keep_out_of_git(project)
     atomic.write_atomic(path(project), body.encode("utf-8"))
+
+
+def _keep_out_of_git(project: Project) -> None:
+    """The outbox and the claims belong to this worktree: committed and pulled into another
+    clone, its pending creates would be pushed twice. A .gitignore beside them says so."""
+    ignore = project.state_dir / ".gitignore"
+    if not ignore.exists():
+        project.state_dir.mkdir(parents=True, exist_ok=True)
+        atomic.write_atomic(ignore, f"# taskmint: this worktree's pending tracker work\n{NAME}\ntracker_claims/\n"
+                            .encode("utf-8"))
 
 
 def pending(project: Project) -> dict[str, list[str]]:
@@ -75,9 +86,17 @@ def pending(project: Project) -> dict[str, list[str]]:
         return {}
 
 
-def new_entry(create: bool, close: bool = False) -> dict[str, Any]:
+def new_entry(project: Project, create: bool, close: bool = False) -> dict[str, Any]:
     return {"create": create, "close": close, "since": time.time(), "attempts": 0,
-            "uncertain_since": None, "retry_at": None, "error": None}
+            "uncertain_since": None, "retry_at": None, "error": None, "where": where(project)}
+
+
+def where(project: Project) -> str:
+    """Which worktree queued an entry: one copied elsewhere (a clone, a restored backup) may
+    have been pushed there already, so it is treated as uncertain and looked up first."""
+    import socket
+
+    return f"{socket.gethostname()}:{project.root}"
 
 
 def _claims_dir(project: Project):

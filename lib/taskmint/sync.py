@@ -83,7 +83,7 @@ def queue_create(txn: Txn, task_id: str, tools: tuple[str, ...]) -> None:
     entries = outbox.load(txn.project)
     queued = entries.setdefault(task_id, {})
     for tool in tools:
-        queued.setdefault(tool, outbox.new_entry(create=True))
+        queued.setdefault(tool, outbox.new_entry(txn.project, create=True))
     outbox.save(txn.project, entries)
 
 
@@ -99,7 +99,7 @@ def queue_close(txn: Txn, task_id: str, meta: dict[str, Any], cfg: config.Config
             tools[tool]["close"] = True
             changed = True
         elif tool in have:
-            tools[tool] = outbox.new_entry(create=False, close=True)
+            tools[tool] = outbox.new_entry(txn.project, create=False, close=True)
             changed = True
     if changed:
         entries[task_id] = tools
@@ -192,6 +192,8 @@ def _push_claimed(project: Project, tracker: config.Tracker, task_id: str, tool:
         if (entry.get("retry_at") or 0) > time.time():
             return Outcome(tool, False, error=entry.get("error") or "rate limited")
         prior_uncertain = entry.get("uncertain_since")
+        if entry.get("create") and prior_uncertain is None and entry.get("where") != outbox.where(project):
+            prior_uncertain = float(entry.get("since") or 0)  # queued elsewhere: it may have been pushed there
         if entry.get("create") and prior_uncertain is None:
             # the create goes out without a look-up: recorded as maybe sent before it is
             entry["uncertain_since"] = entry["last_sent"] = time.time()

@@ -262,3 +262,17 @@ def test_plain_http_or_credentials_in_the_url_are_refused(tm, tmp_path, url):
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "pm_tools/github/api_url" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not (root / "tasks").exists() or not list((root / "tasks").rglob("*.md"))
+
+
+def test_pending_work_copied_to_another_clone_is_looked_up_first(tm, tracked, github, jira, tmp_path):
+    import shutil
+
+    root = tracked()
+    task = _json(tm("create", "copied", "--json", root=root, env={"TASKMINT_OFFLINE": "1"}))
+    assert (root / ".claude" / "state" / ".gitignore").read_text().splitlines()[1] == "tracker_outbox.json"
+    clone = tmp_path / "clone"
+    shutil.copytree(root, clone)  # as if the outbox had been committed and pulled
+    assert tm("sync", root=root).returncode == 0
+    assert tm("sync", root=clone).returncode == 0
+    assert len(github.issues) == 1 and len(jira.issues) == 1
+    assert task_files(clone)[task["id"]]["external_ids"] == {"github": "#1", "jira": "PROJ-1"}
