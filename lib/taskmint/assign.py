@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from taskmint import sync
+from taskmint import external_ids, sync
 from taskmint.config import Config
 from taskmint.transaction import Txn
 
@@ -69,7 +69,9 @@ def assign(txn: Txn, wanted: Sequence[Wanted], write: Callable[[Wanted, dict[str
     done = []
     for w, numbers in zip(wanted, issued):
         external = {**w.kept, **numbers}
-        done.append(Assigned(w.task_id, external, write(w, external)))
+        path = write(w, external)
+        txn.wrote(path, [r for tool, text in external.items() if (r := external_ids.parse_stored(tool, text))])
+        done.append(Assigned(w.task_id, external, path))
         txn.state.add_mapping(w.task_id, external)
     txn.save_mapping()
     return done

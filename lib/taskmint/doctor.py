@@ -91,6 +91,7 @@ class Exam:
     moves: dict[Task, Path] = field(default_factory=dict)
     temp_files: list[Path] = field(default_factory=list)
     outbox_orphans: list[str] = field(default_factory=list)
+    notes: int = 0  # Markdown files without frontmatter under tasks/ (tasks.is_note)
 
     def add(self, code: str, where: str, message: str, fixable: bool = True) -> None:
         self.findings.append(Finding(code, where, message, fixable))
@@ -136,9 +137,8 @@ def _read_tasks(project: Project, exam: Exam) -> None:
                 exam.unreadable_ids.add(named.upper())
             exam.add("unreadable", rel, f"{e}".removeprefix(f"{rel}: "), fixable=False)
             continue
-        if task.doc is None:
-            exam.add("no-frontmatter", rel, "has no frontmatter (a --- block at the top); add one or move the file "
-                     "out of tasks/", fixable=False)
+        if task.is_note:
+            exam.notes += 1  # not a task: counted, never a finding
             continue
         meta = task.meta
         raw_id = meta.get("id")
@@ -697,6 +697,7 @@ class Result:
     findings: list[Finding]
     fixed: list[str]
     tasks: int
+    notes: int = 0
 
 
 def run(project: Project, fix: bool) -> Result:
@@ -704,7 +705,7 @@ def run(project: Project, fix: bool) -> Result:
     with lock.held(project.lock_path):
         exam = examine(project)
         if not fix or not any(f.fixable for f in exam.findings):
-            return Result(exam.findings, [], len(exam.tasks))
+            return Result(exam.findings, [], len(exam.tasks), exam.notes)
         if exam.newer:
             raise StateError("a state file was written by a newer taskmint; upgrade taskmint before "
                              "`taskmint doctor --fix` (nothing was changed)")
@@ -712,4 +713,4 @@ def run(project: Project, fix: bool) -> Result:
         fixed = repair(project, exam)
         leftover = [f for f in exam.findings if f.code == "unfixed"]
         after = examine(project)
-        return Result(leftover + after.findings, fixed, len(after.tasks))
+        return Result(leftover + after.findings, fixed, len(after.tasks), after.notes)

@@ -6,11 +6,14 @@ unknown to the state (mapping and worktree registry): it only gets external IDs.
 that carried the same valid ID before this tool call is an existing task being edited and
 is left alone. A new file carrying a mapped ID that no other file has (a task rewritten from
 scratch) gets that ID's external IDs back. Every other file (no ID, an invalid one, or one
-another task owns, as after a copy) gets a fresh internal ID and fresh external IDs.
+another task owns, as after a copy) gets a fresh internal ID and fresh external IDs. Which
+other file holds an ID is decided by content, not names (see _owners). A Markdown file
+without frontmatter is a note (tasks.is_note) and is left alone, unless it looks like an
+attempt at a task: then the agent is told what a task file needs.
 
-Everything happens in one transaction: the numbers are recorded before the file is
-rewritten, the file is then named ``<ID>-<slug>.md``, and the mapping is written last, the
-same order service.create keeps. Only the keys taskmint owns are spliced into the
+Everything happens in one transaction, in assign's order: the numbers are recorded before
+the file is rewritten, the file is then named ``<ID>-<slug>.md``, and the mapping is written
+last. Only the keys taskmint owns are spliced into the
 frontmatter; everything else in the file stays byte for byte.
 """
 from __future__ import annotations
@@ -26,6 +29,7 @@ from taskmint.project import Project
 from taskmint.transaction import Txn, transaction
 
 DEFAULT_PRIORITY = "medium"
+_KEY_LINE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*[ \t]*:(?:[ \t]|$)")
 _ID_LINE_RE = re.compile(rb"""^id[ \t]*:[ \t]*['"]?([^'"#\s]+)""", re.MULTILINE)
 
 
@@ -45,7 +49,10 @@ def register(project: Project, path: Path, previous: str | None = None) -> Regis
     if status is None or path.suffix != ".md" or not path.is_file():
         return None
     project.check_inside(path)
-    carried = _valid_id(_read_task(project, path).meta.get("id"))
+    first = tasks.read(project, path)
+    if first.is_note and not _attempt(path, first.text):
+        return None  # a note beside the tasks (tasks.is_note): nothing to register, nothing to say
+    carried = _valid_id(_checked(first).meta.get("id"))
     if carried is not None and carried == _valid_id(_id_in(previous)):
         return None  # an existing task, edited (PreToolUse keeps its IDs fixed): no lock needed
     with transaction(project) as txn:
@@ -77,8 +84,19 @@ def register(project: Project, path: Path, previous: str | None = None) -> Regis
                       wanted.trackers)
 
 
+def _attempt(path: Path, text: str) -> bool:
+    """Whether a file without frontmatter looks like a try at a task, which is worth telling
+    what a task file needs: a TASK- name, or a first line that opens frontmatter or is a key."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return path.name.upper().startswith("TASK-") or first.lstrip("\ufeff") == "---" or \
+        _KEY_LINE_RE.match(first) is not None
+
+
 def _read_task(project: Project, path: Path) -> tasks.TaskFile:
-    task = tasks.read(project, path)
+    return _checked(tasks.read(project, path))
+
+
+def _checked(task: tasks.TaskFile) -> tasks.TaskFile:
     if task.doc is None:
         raise TaskmintError("it has no YAML frontmatter; start the file with a `---` line, `title: ...` and "
                             "another `---` line, and taskmint will assign its IDs")

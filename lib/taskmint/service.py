@@ -183,7 +183,7 @@ def create(
     cfg = config.load(project)
     project.check_inside(project.tasks_dir / "backlog" / "x.md")
     with transaction(project) as txn:
-        taken = txn.known_ids() | tasks.task_ids(project)
+        taken = txn.task_ids()
         if parent is not None:
             parent_file = resolve(project, txn, parent)
             parent_id = str(parent_file.meta["id"]).upper()
@@ -251,12 +251,15 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
         # Under the lock no taskmint process can create it meanwhile.
         if os.path.lexists(target):
             raise TaskmintError(f"{project.rel(target)} already exists; run `taskmint doctor`")
+        txn.on_disk().validate([str(path.parent), str(target_dir)])  # keep their numbers cached
         if not already:
             frontmatter.set_keys(task.doc, {"status": "completed", "completed": when, "updated": when})
             atomic.write_atomic(path, task.doc.render().encode("utf-8"))
         target_dir.mkdir(parents=True, exist_ok=True)
         atomic.move_no_clobber(path, target)
         meta = tasks.read(project, target).meta
+        txn.wrote(path, [])
+        txn.wrote(target, external_ids.refs_in(meta.get("external_ids")))
         _sync_mapping(txn, meta)
         if not already:
             sync.queue_close(txn, str(meta.get("id")).upper(), meta, config.load(project))

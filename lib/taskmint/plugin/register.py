@@ -6,10 +6,10 @@ the answer the agent reads.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from taskmint.errors import TaskmintError
 from taskmint.plugin.answer import Answer, context
+from taskmint.plugin.entry import locate
 from taskmint.project import Project, find_project
 from taskmint.registration import Registered, register
 
@@ -20,10 +20,13 @@ __all__ = ["EVENT", "describe", "handle", "register"]
 def handle(payload: dict) -> Answer:
     tool_input = payload.get("tool_input") or {}
     cwd = payload.get("cwd") or os.getcwd()
-    path = Path(os.path.normpath(os.path.join(cwd, tool_input.get("file_path", ""))))
     response = payload.get("tool_response")
     previous = response.get("originalFile") if isinstance(response, dict) else None
     project = find_project(None)
+    rel = locate(str(project.root), cwd, tool_input.get("file_path", ""))
+    if rel is None:
+        return Answer()
+    path = project.root / rel  # as the project names it, whichever side a symlink is on
     try:
         done = register(project, path, previous if isinstance(previous, str) else None)
     except TaskmintError as e:
