@@ -276,3 +276,27 @@ def test_pending_work_copied_to_another_clone_is_looked_up_first(tm, tracked, gi
     assert tm("sync", root=clone).returncode == 0
     assert len(github.issues) == 1 and len(jira.issues) == 1
     assert task_files(clone)[task["id"]]["external_ids"] == {"github": "#1", "jira": "PROJ-1"}
+
+
+def test_the_network_never_holds_the_lock(tm, tracked, github, jira, tracker_env, subprocess_env):
+    import os
+    import subprocess
+    import sys
+
+    root = tracked()
+    github.fault("POST", r"/issues$", "hold-before")  # GitHub keeps the first create waiting
+    env = {**subprocess_env, **tracker_env, "PYTHONPATH": os.environ["PYTHONPATH"]}
+    slow = subprocess.Popen([sys.executable, "-m", "taskmint.main", "--root", str(root), "create", "slow", "--json"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert github.in_flight.wait(60)
+        fast = tm("create", "fast", "--json", root=root, env={"TASKMINT_LOCK_TIMEOUT": "5"})
+        # done, with its issue, while the first create still waits on GitHub
+        assert not github.held_done.is_set()
+        assert _json(fast)["external_ids"] == {"github": "#1", "jira": "PROJ-1"}
+    finally:
+        github.release()
+        out, err = slow.communicate(timeout=60)
+    assert slow.returncode == 0, err
+    assert json.loads(out)["external_ids"]["github"] == "#2"
+    assert_recorded(root, github, jira)
