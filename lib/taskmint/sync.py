@@ -107,12 +107,6 @@ def queue_close(txn: Txn, task_id: str, meta: dict[str, Any], cfg: config.Config
     return sorted(tools)
 
 
-def forget(txn: Txn, task_id: str, tool: str) -> None:
-    entries = outbox.load(txn.project)
-    if entries.get(task_id, {}).pop(tool, None) is not None:
-        outbox.save(txn.project, entries)
-
-
 # --- pushing ---------------------------------------------------------------------------
 
 
