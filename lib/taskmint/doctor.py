@@ -51,7 +51,7 @@ class Task:
     meta: dict[str, Any]
     id: str | None  # upper-cased; None when the file has none
     refs: list[ExternalRef]
-    order: tuple  # (created, path): see _first
+    order: tuple  # (created, in a folder other than its status's, path): see _first
 
 
 @dataclass
@@ -115,9 +115,10 @@ def _inspect(project: Project, path: Path, kind: str, exam: Exam) -> StateFile:
     except state.Unusable as e:
         found.problem = str(e)
     except StateError as e:
-        found.problem, found.newer = "written by a newer taskmint", True
+        found.problem, found.newer = "its version cannot be read", True
         exam.newer = True
-        exam.add("state-newer", rel, f"{e}; doctor changes nothing until then", fixable=False)
+        exam.add("state-newer", rel, f"{e}".removeprefix(f"{rel} ") + "; doctor changes nothing until then",
+                 fixable=False)
     return found
 
 
@@ -141,10 +142,14 @@ def _read_tasks(project: Project, exam: Exam) -> None:
             exam.notes += 1  # not a task: counted, never a finding
             continue
         meta = task.meta
+        for problem in frontmatter.anchor_problems(task.doc, frontmatter.REWRITTEN_KEYS):
+            exam.add("yaml-anchor", rel, problem, fixable=False)
         raw_id = meta.get("id")
         task_id = raw_id.strip().upper() if isinstance(raw_id, str) and raw_id.strip() else None
         refs = external_ids.refs_in(meta.get("external_ids"))
-        exam.tasks.append(Task(path, task.doc, meta, task_id, refs, (_when(meta.get("created")), rel)))
+        status, folder = meta.get("status"), tasks.status_of_folder(project, path)
+        misplaced = folder is not None and status in tasks.STATUSES and status != folder
+        exam.tasks.append(Task(path, task.doc, meta, task_id, refs, (_when(meta.get("created")), misplaced, rel)))
 
 
 def _id_findings(project: Project, exam: Exam) -> None:
@@ -156,7 +161,8 @@ def _id_findings(project: Project, exam: Exam) -> None:
             exam.add("missing-id", rel, "has no id; --fix gives it a new ID, external IDs for the configured tools "
                      "it lacks, and a file name that carries the ID")
         elif task.id is None or not _KEY_RE.fullmatch(task.id):
-            exam.add("bad-id", rel, f"id {raw_id!r} is not a task ID (TASK-<HASH>); fix it by hand", fixable=False)
+            said = frontmatter.value_text(task.doc, "id") or repr(raw_id)  # as written: 2025-01-08, not a repr
+            exam.add("bad-id", rel, f"id {said} is not a task ID (TASK-<HASH>); fix it by hand", fixable=False)
         elif not ids.is_valid_id(task.id):
             exam.add("legacy-id", rel, f"{task.id} is a legacy ID, not a taskmint hash ID; run `taskmint migrate`",
                      fixable=False)
@@ -171,13 +177,14 @@ def _id_findings(project: Project, exam: Exam) -> None:
 
 def _first(exam: Exam, task: Task, ref: ExternalRef | None = None) -> tuple:
     """Sort key of the copy that keeps a duplicated ID (or number): created first; within
-    the same second, the one the mapping records."""
+    the same second, the one the mapping records, then the one in its status's folder (a
+    copy written into another folder keeps the original's status)."""
     entry = exam.mappings.get(task.id or "")
     if ref is None:
         agrees = entry == {r.tool: r.text() for r in task.refs}
     else:
         agrees = entry is not None and entry.get(ref.tool) == ref.text()
-    return task.order[0], not agrees, task.order[1]
+    return task.order[0], not agrees, task.order[1], task.order[2]
 
 
 def _groups(exam: Exam) -> dict[str, list[Task]]:
@@ -270,7 +277,10 @@ def _status_findings(project: Project, exam: Exam) -> None:
                      fixable=False)
         elif status != folder:
             target = tasks.status_dir(project, status, _completed_at(task.meta)) / task.path.name
-            if target.exists():
+            # A file that --fix renumbers gets a new name, and one renumbered out of the way
+            # frees its own: the repair checks the final name (renumbered files go first).
+            renamed = task in exam.duplicate_ids or task in exam.missing_id
+            if target.exists() and not renamed and not _renumbered_away(project, exam, target):
                 exam.add("status-folder", rel, f"status is {status} but the file is in a {folder} folder, and "
                          f"{project.rel(target)} already exists; move one of them by hand", fixable=False)
             else:
@@ -279,12 +289,14 @@ def _status_findings(project: Project, exam: Exam) -> None:
                          f"moves it to {project.rel(target.parent)}/")
 
 
+def _renumbered_away(project: Project, exam: Exam, path: Path) -> bool:
+    return any(t.path == path for t in [*exam.duplicate_ids, *exam.missing_id])
+
+
 def _completed_at(meta: dict[str, Any]) -> datetime:
-    for key in ("completed", "updated"):
-        value = meta.get(key)
-        if isinstance(value, datetime):
-            return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return datetime.now(timezone.utc)
+    """Where a completed task is filed: the month of its `completed:` in any form YAML holds
+    (a plain date too), else of `updated`, else now."""
+    return tasks.moment(meta.get("completed")) or tasks.moment(meta.get("updated")) or datetime.now(timezone.utc)
 
 
 class _Highest:
@@ -367,10 +379,11 @@ def _inspect_registry(project: Project, path: Path, exam: Exam) -> dict | None:
     data = worktrees.read_json(path)
     if data is None and not path.exists():
         return None
-    if state.is_newer(data):
+    refusal = state.refused_version(data, str(path))
+    if refusal:
         exam.newer = True
-        exam.add("state-newer", str(path), "written by a newer taskmint; upgrade taskmint. doctor changes nothing "
-                 "until then", fixable=False)
+        exam.add("state-newer", str(path), refusal.removeprefix(f"{path} ") + "; doctor changes nothing until then",
+                 fixable=False)
         return None
     problem = schemas.problem("registry", data) if data is not None else "not valid JSON"
     if problem:
@@ -707,10 +720,22 @@ def run(project: Project, fix: bool) -> Result:
         if not fix or not any(f.fixable for f in exam.findings):
             return Result(exam.findings, [], len(exam.tasks), exam.notes)
         if exam.newer:
-            raise StateError("a state file was written by a newer taskmint; upgrade taskmint before "
+            raise StateError("a state file was written by a newer taskmint or has a version this taskmint cannot "
+                             "read (see `taskmint doctor`); upgrade taskmint or restore the file before "
                              "`taskmint doctor --fix` (nothing was changed)")
         project.state_dir.mkdir(parents=True, exist_ok=True)
         fixed = repair(project, exam)
         leftover = [f for f in exam.findings if f.code == "unfixed"]
         after = examine(project)
+        # A repair can reveal what only a fresh look sees (a fill that makes a number
+        # duplicate, say): one --fix must leave doctor clean whenever it says it can.
+        for _ in range(2):
+            if not any(f.fixable for f in after.findings):
+                break
+            more = repair(project, after)
+            leftover += [f for f in after.findings if f.code == "unfixed"]
+            after = examine(project)
+            if not more:
+                break
+            fixed += more
         return Result(leftover + after.findings, fixed, len(after.tasks), after.notes)

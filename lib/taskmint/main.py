@@ -47,6 +47,7 @@ def build_parser(modules: dict) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from taskmint import lock
     from taskmint.project import find_project
 
     try:
@@ -54,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(modules).parse_args(argv)
         if args.command is None:
             raise UsageError("no command given; see `taskmint --help`")
+        # Checked before any verb starts: init writes its config before it takes the lock.
+        lock.env_timeout()
         return modules[args.command].run(find_project(args.root), args)
     except TaskmintError as e:
         print(f"taskmint: error: {e}", file=sys.stderr)

@@ -52,7 +52,8 @@ def _side(raw: bytes, side: str) -> tuple[str, dict] | None:
             f"{side} is unusable ({e}); resolve the file by hand, then run `taskmint doctor --fix`"
         ) from None
     except StateError:
-        raise MergeConflict(f"{side} was written by a newer taskmint; upgrade taskmint and merge again") from None
+        raise MergeConflict(f"{side} was written by a newer taskmint or has a version this taskmint cannot read; "
+                            "upgrade taskmint and merge again") from None
 
 
 def _three_way(key: str, base: dict | None, ours: dict | None, theirs: dict | None, warnings: list[str]) -> dict | None:

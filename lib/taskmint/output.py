@@ -1,13 +1,48 @@
 """Printing results for people and for --json."""
 from __future__ import annotations
 
+import base64
 import json
+import math
 import sys
+from datetime import date, datetime
 from typing import Any
 
 
+def json_safe(value: Any) -> Any:
+    """``value`` with everything YAML can hold and JSON cannot made JSON-safe: a hand-edited
+    task file may carry dates as keys (`2020-01-01: synced`), sets, binary or .nan, and
+    --json must never fail on it (nor after a command did its work)."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
+    if isinstance(value, (datetime, date)):
+        from taskmint.frontmatter import as_text
+
+        return as_text(value)
+    if isinstance(value, dict):
+        return {_key(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((json_safe(v) for v in value), key=str)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    safe = json_safe(key)
+    return safe if isinstance(safe, str) else json.dumps(safe, ensure_ascii=False)
+
+
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(json_safe(data), ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def describe(task: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from taskmint import assign, atomic, config, external_ids, frontmatter, ids, outbox, sync, tasks
+from taskmint import assign, atomic, config, external_ids, frontmatter, ids, outbox, state, sync, tasks
 from taskmint.errors import TaskmintError, UsageError
 from taskmint.project import Project
 from taskmint.transaction import Txn, transaction
@@ -238,12 +238,11 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
             raise TaskmintError(f"{project.rel(task.path)} has no frontmatter; run `taskmint doctor --fix`")
         already = task.meta.get("status") == "completed"
         when = _now()
-        completed_at = task.meta.get("completed")
-        if already and isinstance(completed_at, datetime):
-            when = completed_at if completed_at.tzinfo else completed_at.replace(tzinfo=timezone.utc)
-        target_dir = tasks.status_dir(project, "completed", when)
-        if already and task.path.parent == target_dir:
-            return info(project, task.path, task.meta), True
+        completed_at = tasks.moment(task.meta.get("completed")) if already else None
+        target_dir = tasks.status_dir(project, "completed", completed_at or when)
+        if already and (task.path.parent == target_dir or (
+                completed_at is None and tasks.status_of_folder(project, task.path) == "completed")):
+            return info(project, task.path, task.meta), True  # filed by its completed: (or, lacking one, left be)
         path = task.path
         target = target_dir / path.name
         project.check_inside(target)
@@ -253,16 +252,25 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
             raise TaskmintError(f"{project.rel(target)} already exists; run `taskmint doctor`")
         txn.on_disk().validate([str(path.parent), str(target_dir)])  # keep their numbers cached
         if not already:
-            frontmatter.set_keys(task.doc, {"status": "completed", "completed": when, "updated": when})
+            frontmatter.set_keys(task.doc, {"status": "completed", "completed": when, "updated": when},
+                                 project.rel(path))
             atomic.write_atomic(path, task.doc.render().encode("utf-8"))
         target_dir.mkdir(parents=True, exist_ok=True)
         atomic.move_no_clobber(path, target)
         meta = tasks.read(project, target).meta
         txn.wrote(path, [])
         txn.wrote(target, external_ids.refs_in(meta.get("external_ids")))
-        _sync_mapping(txn, meta)
+        try:
+            _sync_mapping(txn, meta)
+        except (OSError, TaskmintError) as e:  # the task is completed: never report failure now
+            state.warn(f"completed, but could not add it back to {project.rel(project.mapping_path)} "
+                       f"({getattr(e, 'strerror', None) or e}); run `taskmint doctor --fix`")
         if not already:
-            sync.queue_close(txn, str(meta.get("id")).upper(), meta, config.load(project))
+            try:
+                sync.queue_close(txn, str(meta.get("id")).upper(), meta, config.load(project))
+            except (OSError, TaskmintError) as e:
+                state.warn(f"completed, but could not record that its tracker issues must be closed "
+                           f"({getattr(e, 'strerror', None) or e}); close them by hand")
         return info(project, target, meta), already
 
 

@@ -320,7 +320,7 @@ def record_key(txn: Txn, task_id: str, tool: str, issue: trackers.Issue) -> str:
             updates["external_urls"] = {**urls, tool: issue.url}
         if ext.get(tool) != issue.key or (issue.url and urls.get(tool) != issue.url):
             assert task.doc is not None
-            frontmatter.set_keys(task.doc, updates)
+            frontmatter.set_keys(task.doc, updates, project.rel(task.path))
             atomic.write_atomic(task.path, task.doc.render().encode("utf-8"))
     ref = external_ids.parse_stored(tool, issue.key)
     if ref is not None and external_ids.raise_to(txn.state.counters, [ref]):

@@ -40,8 +40,8 @@ def run(project: Project, args: argparse.Namespace) -> int:
     else:
         count = f"{len(result.findings)} problem{'s' * (len(result.findings) != 1)}"
         fixable = sum(f.fixable for f in result.findings)
-        if not args.fix and fixable:
-            print(f"{count}, {fixable} fixable: run `taskmint doctor --fix`")
+        if fixable:  # after --fix only when a repair failed on the way (say, a full disk)
+            print(f"{count}, {fixable} fixable: run `taskmint doctor --fix`{' again' * args.fix}")
         else:
             print(f"{count} left to fix by hand")
     return 1 if result.findings else 0
