@@ -56,8 +56,3 @@ def describe(task: dict[str, Any]) -> str:
         line += f"\n  pending: {', '.join(task['pending'])} (not confirmed by the tracker yet; `taskmint sync` retries)"
     return line
 
-
-def warn_pending(errors: dict[str, str]) -> None:
-    """One line per tool left pending, on stderr: the work succeeded, the tracker is behind."""
-    for tool, error in errors.items():
-        sys.stderr.write(f"taskmint: warning: {tool} left pending: {error}\n")

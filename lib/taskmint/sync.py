@@ -150,6 +150,20 @@ def push_now(project: Project, task_id: str) -> Pushed:
     return pushed
 
 
+def push_reported(project: Project, task: dict[str, Any], show) -> dict[str, Any]:
+    """push_now for the CLI: the work already succeeded, so whatever the push meets becomes
+    one warning line per tool, never a failure; returns the task as it is now (``show``)."""
+    try:
+        pushed = push_now(project, task["id"])
+        task = show(project, task["id"])
+    except (OSError, TaskmintError) as e:
+        sys.stderr.write(f"taskmint: warning: tracker work left pending: {getattr(e, 'strerror', None) or e}\n")
+        return task
+    for tool, error in pushed.errors.items():
+        sys.stderr.write(f"taskmint: warning: {tool} left pending: {error}\n")
+    return task
+
+
 def push_one(project: Project, cfg: config.Config, task_id: str, tool: str, budget: trackers.Budget) -> Outcome:
     tracker = cfg.trackers.get(tool)
     if tracker is None:
@@ -343,10 +357,14 @@ HOOK_SECONDS = 2.0  # the most a hook waits on a tracker
 def push_briefly(project: Project, task_id: str) -> Pushed:
     """What a hook does after its transaction: push for at most HOOK_SECONDS, then leave
     whatever is left to a detached `taskmint sync`."""
-    cfg = config.load(project)
-    if not cfg.trackers or offline():
+    try:
+        cfg = config.load(project)
+        if not cfg.trackers or offline():
+            return Pushed(task_id)
+        pushed = push(project, cfg, task_id, _trackers().Budget.of(min(HOOK_SECONDS, timeout())))
+    except (OSError, TaskmintError):  # the hook's own work is done: the background sync says why
+        spawn_background(project)
         return Pushed(task_id)
-    pushed = push(project, cfg, task_id, _trackers().Budget.of(min(HOOK_SECONDS, timeout())))
     if pushed.pending:
         spawn_background(project)
     return pushed

@@ -300,3 +300,10 @@ def test_the_network_never_holds_the_lock(tm, tracked, github, jira, tracker_env
     assert slow.returncode == 0, err
     assert json.loads(out)["external_ids"]["github"] == "#2"
     assert_recorded(root, github, jira)
+
+
+def test_a_bad_timeout_is_refused_before_anything_is_created(tm, tracked, github, jira):
+    root = tracked()
+    proc = tm("create", "x", root=root, env={"TASKMINT_TRACKER_TIMEOUT": "soon"})
+    assert proc.returncode == 1 and "TASKMINT_TRACKER_TIMEOUT='soon' is not a number" in proc.stderr
+    assert task_files(root) == {} and github.seen == []

@@ -13,11 +13,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(project: Project, args: argparse.Namespace) -> int:
+    sync.timeout()  # a bad TASKMINT_TRACKER_TIMEOUT is refused before anything changes
     task, already = service.complete(project, args.id)
     if task.get("pending"):
-        pushed = sync.push_now(project, task["id"])
-        task = service.show(project, task["id"])
-        output.warn_pending(pushed.errors)
+        task = sync.push_reported(project, task, service.show)
     if args.json:
         output.emit_json({**task, "already_completed": already})
     elif already:

@@ -18,14 +18,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(project: Project, args: argparse.Namespace) -> int:
+    sync.timeout()  # a bad TASKMINT_TRACKER_TIMEOUT is refused before anything is created
     task = service.create(
         project, args.title, priority=args.priority, tags=args.tags,
         prefix=args.prefix, epic=args.epic, parent=args.parent,
     )
     if task.get("pending"):  # the task exists now; the trackers may keep it pending, never fail it
-        pushed = sync.push_now(project, task["id"])
-        task = service.show(project, task["id"])
-        output.warn_pending(pushed.errors)
+        task = sync.push_reported(project, task, service.show)
     if args.json:
         output.emit_json(task)
     else:

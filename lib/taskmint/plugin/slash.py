@@ -63,7 +63,10 @@ def _pushed(project: Project, task: dict[str, Any]) -> dict[str, Any]:
     if not task.get("pending"):
         return task
     sync.push_briefly(project, task["id"])
-    return service.show(project, task["id"])
+    try:
+        return service.show(project, task["id"])
+    except TaskmintError:
+        return task
 
 
 _ACTIONS = {"task-create": _create, "task-complete": _complete, "task-show": _show}
