@@ -105,6 +105,7 @@ def test_faults_then_sync_leave_exactly_one_issue_per_task(tm, tracked, github, 
             env["TASKMINT_TRACKER_TIMEOUT"] = "1"
         elif fault == "429-short":
             fake.fault("POST", path, "429", retry_after=1)  # waited out within the budget
+            env["TASKMINT_TRACKER_TIMEOUT"] = "10"  # room for both waits on a loaded machine
         elif fault == "429-long":
             fake.fault("POST", path, "429", count=5, retry_after=3600)
         elif fault == "403-ratelimit" and fake is github:
