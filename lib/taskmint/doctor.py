@@ -91,6 +91,8 @@ class Exam:
     moves: dict[Task, Path] = field(default_factory=dict)
     temp_files: list[Path] = field(default_factory=list)
     outbox_orphans: list[str] = field(default_factory=list)
+    missing_ext: dict[Task, dict[str, str]] = field(default_factory=dict)  # task -> the tools (and keys) it lacks
+    include_done: bool = False  # completed tasks get numbers too
     notes: int = 0  # Markdown files without frontmatter under tasks/ (tasks.is_note)
 
     def add(self, code: str, where: str, message: str, fixable: bool = True) -> None:
@@ -159,7 +161,7 @@ def _id_findings(project: Project, exam: Exam) -> None:
         if task.id is None and raw_id in (None, ""):
             exam.missing_id.append(task)
             exam.add("missing-id", rel, "has no id; --fix gives it a new ID, external IDs for the configured tools "
-                     "it lacks, and a file name that carries the ID")
+                     "it lacks (not when it is completed, unless --include-done), and a file name that carries the ID")
         elif task.id is None or not _KEY_RE.fullmatch(task.id):
             said = frontmatter.value_text(task.doc, "id") or repr(raw_id)  # as written: 2025-01-08, not a repr
             exam.add("bad-id", rel, f"id {said} is not a task ID (TASK-<HASH>); fix it by hand", fixable=False)
@@ -260,6 +262,38 @@ def _mapping_findings(project: Project, exam: Exam, by_id: dict[str, list[Task]]
     for key in exam.mappings:
         if key not in by_id and key not in exam.unreadable_ids:
             exam.add("mapping-orphan", rel, f"{key} has no task file; --fix drops the entry (its numbers stay used)")
+
+
+def _done(exam: Exam, task: Task) -> bool:
+    """A completed task that is left without new numbers: adopting taskmint in an old
+    project must not mint numbers (or tracker issues) for finished work, unless asked."""
+    return task.meta.get("status") == "completed" and not exam.include_done
+
+
+def _lacking(exam: Exam, task: Task) -> dict[str, str]:
+    """The configured tools (tool -> key) for which the task has no external ID at all."""
+    ext = task.meta.get("external_ids")
+    ext = ext if isinstance(ext, dict) else {}
+    have = {r.tool for r in task.refs} | set(exam.fills.get(task, {}))
+    return {tool: key for tool, key in exam.tools.items() if tool not in have and ext.get(tool) in (None, "")}
+
+
+def _external_findings(project: Project, exam: Exam) -> None:
+    """Tasks that lack an external ID for a configured tool: a tool added to the config
+    after they were made, or tasks written before `taskmint init`."""
+    without_id = set(exam.missing_id)
+    for task in sorted(exam.tasks, key=lambda t: t.order):
+        if task in without_id or task.id is None or not ids.is_valid_id(task.id) or _done(exam, task):
+            continue
+        rel = project.rel(task.path)
+        if any(f.where == rel and not f.fixable for f in exam.findings):
+            continue  # a bad status or external ID needs a person first
+        lacking = _lacking(exam, task)
+        if lacking:
+            exam.missing_ext[task] = lacking
+            exam.add("missing-external-id", rel,
+                     f"{task.id} has no {' or '.join(lacking)} ID; --fix gives it the next "
+                     f"number{'s' * (len(lacking) > 1)}")
 
 
 def _status_findings(project: Project, exam: Exam) -> None:
@@ -436,9 +470,9 @@ def _temp_findings(project: Project, exam: Exam) -> None:
                  "--fix removes them")
 
 
-def examine(project: Project) -> Exam:
+def examine(project: Project, include_done: bool = False) -> Exam:
     """Every finding, and what repair() would do about it. Caller holds the lock."""
-    exam = Exam()
+    exam = Exam(include_done=include_done)
     try:
         cfg = config.load(project)
         exam.tools, exam.trackers = cfg.tools, tuple(cfg.trackers)
@@ -452,6 +486,7 @@ def examine(project: Project) -> Exam:
         _mapping_findings(project, exam, by_id)
     _duplicate_findings(project, exam, by_id)
     _status_findings(project, exam)
+    _external_findings(project, exam)
     _counter_findings(project, exam)
     _temp_findings(project, exam)
     _tracker_findings(project, exam)
@@ -594,10 +629,16 @@ def repair(project: Project, exam: Exam) -> list[str]:
     for task, ref in exam.duplicate_refs:
         numbered.setdefault(task, {})[ref.tool] = ref.key
         previous_ext.setdefault(task, []).append(f"{ref.tool}:{ref.text()}")
-    for task in exam.missing_id:
+    for task in sorted(exam.missing_id, key=lambda t: t.order):
+        if _done(exam, task):
+            continue  # a new ID, but no numbers for finished work unless --include-done
         lacking = assign.local_tools(config.Config(tools=exam.tools), have={r.tool: r.text() for r in task.refs})
         if lacking:
             numbered.setdefault(task, {}).update(lacking)
+    for task, lacking in exam.missing_ext.items():
+        # TODO(trackers): assign.local_tools leaves out a tracker-backed tool; such a task is
+        # then to be made pending for `sync` instead of numbered here.
+        numbered.setdefault(task, {}).update(assign.local_tools(config.Config(tools=lacking)))
     wanted = {task: assign.Wanted(new_ids.get(task, task.id or ""), numbered.get(task, {}),
                                   kept=exam.fills.get(task, {}), new_id=task in new_ids)
               for task in [*numbered, *new_ids]}
@@ -713,10 +754,11 @@ class Result:
     notes: int = 0
 
 
-def run(project: Project, fix: bool) -> Result:
-    """Examine (and with ``fix`` repair, then examine again) under the project lock."""
+def run(project: Project, fix: bool, include_done: bool = False) -> Result:
+    """Examine (and with ``fix`` repair, then examine again) under the project lock.
+    ``include_done``: completed tasks lacking external IDs are reported and numbered too."""
     with lock.held(project.lock_path):
-        exam = examine(project)
+        exam = examine(project, include_done)
         if not fix or not any(f.fixable for f in exam.findings):
             return Result(exam.findings, [], len(exam.tasks), exam.notes)
         if exam.newer:
@@ -726,7 +768,7 @@ def run(project: Project, fix: bool) -> Result:
         project.state_dir.mkdir(parents=True, exist_ok=True)
         fixed = repair(project, exam)
         leftover = [f for f in exam.findings if f.code == "unfixed"]
-        after = examine(project)
+        after = examine(project, include_done)
         # A repair can reveal what only a fresh look sees (a fill that makes a number
         # duplicate, say): one --fix must leave doctor clean whenever it says it can.
         for _ in range(2):
@@ -734,7 +776,7 @@ def run(project: Project, fix: bool) -> Result:
                 break
             more = repair(project, after)
             leftover += [f for f in after.findings if f.code == "unfixed"]
-            after = examine(project)
+            after = examine(project, include_done)
             if not more:
                 break
             fixed += more

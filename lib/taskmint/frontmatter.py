@@ -109,7 +109,7 @@ def parse(doc: Document, where: str) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise FrontmatterError(f"{where}: frontmatter must be a YAML mapping of keys to values")
+        raise FrontmatterError(f"{where}: frontmatter is not a YAML mapping of keys to values; write `key: value` lines between the `---` lines")
     try:
         size = _expanded_size(data, 2 * len(text) + 1000)
     except RecursionError:

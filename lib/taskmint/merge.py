@@ -143,7 +143,7 @@ def _git(project: Project, *args: str) -> str:
         raise TaskmintError(f"cannot run git: {e.strerror}; install git") from None
     if done.returncode != 0:
         first = (done.stderr.strip().splitlines() or ["failed"])[0]
-        raise TaskmintError(f"git {' '.join(args[:2])} failed: {first}")
+        raise TaskmintError(f"git {' '.join(args[:2])} failed ({first}); fix that and run `taskmint install-merge-driver` again")
     return done.stdout.strip()
 
 

@@ -107,7 +107,7 @@ def read(project: Project, path: Path) -> TaskFile:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise TaskmintError(f"cannot read {rel}: {e.strerror}") from None
+        raise TaskmintError(f"cannot read {rel}: {e.strerror}; check its permissions") from None
     if len(raw) > frontmatter.MAX_BYTES:
         raise TaskmintError(f"{rel} is over {frontmatter.MAX_BYTES // 1024 // 1024} MiB; taskmint leaves it alone")
     try:

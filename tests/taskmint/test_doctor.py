@@ -352,6 +352,8 @@ def test_doctor_fix_holds_the_lock_against_concurrent_creates(project: Project) 
 
 def test_doctor_finds_one_problem_among_many_tasks(project: Project, taskmint) -> None:
     count = int(os.environ.get("TASKMINT_DOCTOR_TASKS", "300"))
+    # tasks with Jira numbers only: a project configured for Jira only (else missing-external-id)
+    service.init(project, jira="PROJ", linear=None, github=False, azure_devops=False, force=True)
     backlog = project.tasks_dir / "backlog"
     mapping = {}
     for n in range(1, count + 1):

@@ -166,7 +166,7 @@ def test_split_only_breaks_lines_at_newline(sep):
 def test_parse_errors_are_one_clean_line():
     with pytest.raises(FrontmatterError, match=r"^tasks/x.md: frontmatter is not valid YAML \(.*\); fix"):
         frontmatter.parse(frontmatter.split("---\ntitle: [oops\n---\n"), "tasks/x.md")
-    with pytest.raises(FrontmatterError, match="must be a YAML mapping"):
+    with pytest.raises(FrontmatterError, match="is not a YAML mapping"):
         frontmatter.parse(frontmatter.split("---\n- a\n- b\n---\n"), "x")
     assert frontmatter.parse(frontmatter.split("---\n---\n"), "x") == {}
     assert frontmatter.parse(frontmatter.split("---\n# only a comment\n---\n"), "x") == {}

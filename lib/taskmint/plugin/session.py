@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from taskmint.plugin import consistency, provision
-from taskmint.plugin.answer import Answer, context
+from taskmint.plugin.answer import Answer, cli_hints, context
 
 EVENT = "SessionStart"
 
@@ -42,7 +42,9 @@ def handle(payload: dict) -> Answer:
         if pending:
             facts.append(f"taskmint: {pending} task(s) wait for their tracker issue or its closing; a background "
                          "`taskmint sync` is pushing them now (`taskmint list --json` shows what is pending)")
-    found = _check()
+    found, opt_in = _check()
+    if opt_in:
+        notices.append(opt_in)
     if found:
         facts.append("taskmint's consistency check of tasks/ against .claude/state/ found: " + "; ".join(found)
                      + ". Run `taskmint doctor` to see the details and `taskmint doctor --fix` to repair them"
@@ -51,7 +53,7 @@ def handle(payload: dict) -> Answer:
     notice = " | ".join(notices) or None
     if facts:
         return context(EVENT, "\n".join(facts), notice)
-    return Answer(output={"systemMessage": notice} if notice else None)
+    return Answer(output={"systemMessage": cli_hints(notice)} if notice else None)
 
 
 def _retry_pending(venv: Path) -> int:
@@ -81,11 +83,19 @@ def _retry_pending(venv: Path) -> int:
     return count
 
 
-def _check() -> list[str]:
+def _check() -> tuple[list[str], str | None]:
+    """(consistency problems, a line on how to opt in): a project without `taskmint init`
+    is not checked, and hears of taskmint only when it has a tasks/ folder."""
     from taskmint.errors import TaskmintError
     from taskmint.project import find_project
 
     try:
-        return consistency.problems(find_project(None))
+        project = find_project(None)
+        if not project.opted_in:
+            if project.tasks_dir.is_dir():
+                return [], ("taskmint: this project has a tasks/ folder but is not a taskmint project, so task IDs "
+                            "are not assigned here; run `taskmint init` in it to opt in")
+            return [], None
+        return consistency.problems(project), None
     except (TaskmintError, OSError) as e:
-        return [f"the project could not be checked ({e})"]
+        return [f"the project could not be checked ({e})"], None

@@ -48,13 +48,15 @@ def _complete(project: Project, text: str) -> tuple[str, str]:
     task, already = service.complete(project, _one_id(text, "task-complete"))
     task = _pushed(project, task)
     verb = "was already completed" if already else "completed the task"
-    return (f"taskmint {verb}; it is now at {task['path']}:\n{_details(task)}",
-            f"taskmint: {verb} {_summary(task)}")
+    note = output.open_subtasks_line(task) if task["open_subtasks"] else ""
+    return (f"taskmint {verb}; it is now at {task['path']}:\n{_details(task)}" + (f"\n{note}" if note else ""),
+            f"taskmint: {verb} {_summary(task)}" + (f" ({note})" if note else ""))
 
 
 def _show(project: Project, text: str) -> tuple[str, str | None]:
     task = service.show(project, _one_id(text, "task-show"))
-    return f"taskmint found the task:\n{_details(task)}", None
+    subtasks = "".join(f"\n  subtask {s['id']}  [{s['status']}]  {s['title']}" for s in task["subtasks"])
+    return f"taskmint found the task:\n{_details(task)}{subtasks}", None
 
 
 def _pushed(project: Project, task: dict[str, Any]) -> dict[str, Any]:
