@@ -152,10 +152,13 @@ def push_now(project: Project, task_id: str) -> Pushed:
 
 def push_reported(project: Project, task: dict[str, Any], show) -> dict[str, Any]:
     """push_now for the CLI: the work already succeeded, so whatever the push meets becomes
-    one warning line per tool, never a failure; returns the task as it is now (``show``)."""
+    one warning line per tool, never a failure; returns ``task`` with its tracker fields as they
+    are now (read with ``show``)."""
     try:
         pushed = push_now(project, task["id"])
-        task = show(project, task["id"])
+        now = show(project, task["id"])
+        task = {k: v for k, v in task.items() if k not in ("external_ids", "external_urls", "pending")}
+        task.update({k: now[k] for k in ("external_ids", "external_urls", "pending") if k in now})
     except (OSError, TaskmintError) as e:
         sys.stderr.write(f"taskmint: warning: tracker work left pending: {getattr(e, 'strerror', None) or e}\n")
         return task

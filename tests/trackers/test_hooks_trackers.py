@@ -89,3 +89,21 @@ def test_session_start_hands_pending_work_to_a_background_sync(tm, tracked, gith
         time.sleep(0.05)
     assert outbox(root) == {}
     assert task_files(root)[task["id"]]["external_ids"]["github"] == "#1"
+
+
+def test_slash_complete_closes_the_issues(tracked, github, jira, tracker_env):
+    root = tracked()
+    env = {**tracker_env, "CLAUDE_PROJECT_DIR": str(root)}
+
+    def slash(command: str, args: str):
+        return run_hook("prompt", {"hook_event_name": "UserPromptExpansion", "session_id": "s", "cwd": str(root),
+                                   "command_name": f"taskmint:{command}", "command_args": args,
+                                   "prompt": f"/taskmint:{command} {args}"}, env=env)
+
+    assert slash("task-create", "Close me").returncode == 0
+    (task_id,) = task_files(root)
+    done = slash("task-complete", task_id)
+    assert done.returncode == 0, done.stderr
+    assert github.issues[1]["state"] == "closed"
+    assert jira.issues["PROJ-1"]["fields"]["status"]["statusCategory"]["key"] == "done"
+    assert outbox(root) == {}

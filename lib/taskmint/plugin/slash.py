@@ -66,9 +66,11 @@ def _pushed(project: Project, task: dict[str, Any]) -> dict[str, Any]:
         return task
     sync.push_briefly(project, task["id"])
     try:
-        return service.show(project, task["id"])
+        now = service.show(project, task["id"])
     except TaskmintError:
         return task
+    fields = ("external_ids", "external_urls", "pending")  # the rest stays as the command reported it
+    return {**{k: v for k, v in task.items() if k not in fields}, **{k: now[k] for k in fields if k in now}}
 
 
 _ACTIONS = {"task-create": _create, "task-complete": _complete, "task-show": _show}
