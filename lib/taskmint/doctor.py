@@ -91,6 +91,7 @@ class Exam:
     moves: dict[Task, Path] = field(default_factory=dict)
     temp_files: list[Path] = field(default_factory=list)
     outbox_orphans: list[str] = field(default_factory=list)
+    unlinked: dict[str, list[str]] = field(default_factory=dict)  # task ID -> trackers it has no issue in
     missing_ext: dict[Task, dict[str, str]] = field(default_factory=dict)  # task -> the tools (and keys) it lacks
     include_done: bool = False  # completed tasks get numbers too
     notes: int = 0  # Markdown files without frontmatter under tasks/ (tasks.is_note)
@@ -528,11 +529,14 @@ def _tracker_findings(project: Project, exam: Exam) -> None:
         if not task.id or task.id in exam.unreadable_ids:
             continue
         have = {r.tool for r in task.refs} | set(exam.fills.get(task, {}))
+        if _done(exam, task):
+            continue  # finished work gets no tracker issue unless asked (--include-done)
         for tool in exam.trackers:
             if tool not in have and (task.id, tool) not in pending:
+                exam.unlinked.setdefault(task.id, []).append(tool)
                 exam.add("tracker-unlinked", project.rel(task.path),
-                         f"has no {tool} issue and none is pending; attach one with "
-                         f"`taskmint link {task.id} {tool}:KEY`", fixable=False)
+                         f"has no {tool} issue and none is pending; --fix makes it pending for `taskmint sync`, "
+                         f"or attach one with `taskmint link {task.id} {tool}:KEY`")
 
 
 # --- repairing -------------------------------------------------------------------------
@@ -636,8 +640,7 @@ def repair(project: Project, exam: Exam) -> list[str]:
         if lacking:
             numbered.setdefault(task, {}).update(lacking)
     for task, lacking in exam.missing_ext.items():
-        # TODO(trackers): assign.local_tools leaves out a tracker-backed tool; such a task is
-        # then to be made pending for `sync` instead of numbered here.
+        # Only local tools are numbered here; a tracker-backed tool is made pending (tracker-unlinked).
         numbered.setdefault(task, {}).update(assign.local_tools(config.Config(tools=lacking)))
     wanted = {task: assign.Wanted(new_ids.get(task, task.id or ""), numbered.get(task, {}),
                                   kept=exam.fills.get(task, {}), new_id=task in new_ids)
@@ -679,14 +682,25 @@ def repair(project: Project, exam: Exam) -> list[str]:
     if mapping is None or mapping.data is None or mapping.migrated or mapping.data["mappings"] != mappings:
         _save(state.save_mapping, project, mappings, mapping)
         done.append(f"{project.rel(project.mapping_path)} rebuilt from the task files ({len(mappings)} entries)")
-    if exam.outbox_orphans:
+    if exam.outbox_orphans or exam.unlinked:
         from taskmint import outbox
 
         entries = outbox.load(project)
         for task_id in exam.outbox_orphans:
             entries.pop(task_id, None)
+        for task_id, tools in exam.unlinked.items():
+            queued = entries.setdefault(task_id, {})
+            for tool in tools:
+                entry = outbox.new_entry(project, create=True)
+                # Whether an issue exists already (made by another clone, say) is unknown
+                # here, so sync looks the marker up before it creates one.
+                entry["uncertain_since"] = 1.0
+                queued.setdefault(tool, entry)
         outbox.save(project, entries)
-        done.append(f"dropped pending tracker work of {len(exam.outbox_orphans)} task(s) without a file")
+        if exam.outbox_orphans:
+            done.append(f"dropped pending tracker work of {len(exam.outbox_orphans)} task(s) without a file")
+        if exam.unlinked:
+            done.append(f"made {len(exam.unlinked)} task(s) pending for their tracker issues; run `taskmint sync`")
     for path in exam.temp_files:
         path.unlink(missing_ok=True)
     if exam.temp_files:

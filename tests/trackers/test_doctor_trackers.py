@@ -78,3 +78,29 @@ def test_a_task_without_issue_nor_pending_work_is_reported(tm, tracked, github, 
     messages = [p["message"] for p in json.loads(proc.stdout)["problems"] if p["code"] == "tracker-unlinked"]
     assert proc.returncode == 1 and len(messages) == 2
     assert any(f"taskmint link {task['id']} github:KEY" in m for m in messages)
+
+
+def test_fix_makes_an_unlinked_task_pending_and_sync_gives_it_one_issue(tm, tracked, github, jira):
+    """Issue 13: adding a tracker to a project is one `doctor --fix` (then sync); finished
+    work is left without an issue unless asked."""
+    root = tracked()
+    open_task = json.loads(tm("create", "still open", "--json", root=root, env={"TASKMINT_OFFLINE": "1"}).stdout)
+    done_task = json.loads(tm("create", "long done", "--json", root=root, env={"TASKMINT_OFFLINE": "1"}).stdout)
+    assert tm("complete", done_task["id"], root=root, env={"TASKMINT_OFFLINE": "1"}).returncode == 0
+    box = root / ".claude" / "state" / "tracker_outbox.json"
+    box.write_text(json.dumps({"version": 1, "tasks": {}}))  # as if the trackers were configured just now
+    proc, found = _problems(tm, root)
+    assert proc.returncode == 1 and found["tracker-unlinked"]["fixable"]
+    assert all(open_task["path"] in p["where"] for p in json.loads(proc.stdout)["problems"]
+               if p["code"] == "tracker-unlinked")
+    fixed = tm("doctor", "--fix", root=root)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert github.seen == [] and jira.seen == []  # doctor never talks to a tracker
+    assert sorted(outbox(root)) == [open_task["id"]]
+    assert tm("sync", root=root).returncode == 0
+    assert outbox(root) == {}
+    assert len(github.issues) == 1 and len(jira.issues) == 1
+    ext = task_files(root)[open_task["id"]]["external_ids"]
+    assert ext["github"] == "#1" and ext["jira"] == "PROJ-1"
+    assert "github" not in task_files(root)[done_task["id"]].get("external_ids", {})
+    assert tm("doctor", root=root).returncode == 0
