@@ -125,10 +125,13 @@ def parallel_creates(python: str, root: Path, processes: int, each: int) -> floa
     return time.perf_counter() - start
 
 
-def tracker_create(bench: Bench, cli: list[str], tmp: Path, runs: int) -> tuple[str, float, str] | None:
-    """Slot for the tracker figure: `create` with a tracker configured, against a loopback fake
-    of its API started here (never a real tracker). None until the tracker package lands."""
-    return None
+def tracker_create(bench: Bench, cli: list[str], root: Path, runs: int) -> float:
+    """`create` with GitHub and Jira issuing the keys, against loopback fakes of their APIs
+    started here (bench/tracker_bench.py; never a real tracker)."""
+    sys.path.insert(0, str(HERE))
+    import tracker_bench
+
+    return tracker_bench.create_with_trackers(root, cli, runs, lambda cmd, n, env=None: bench.timed(cmd, n, env=env))
 
 
 def import_profile(python: str, cmd_args: list[str], env: dict, runs: int) -> tuple[dict[str, float], dict[str, float], set[str]]:
@@ -217,11 +220,9 @@ def main() -> int:
         add("create, 4 PM tools, 10,000 existing tasks", create_big, f"{create_big / create_small:.2f}x create at 10",
             lambda s: "<= 1.2x c10 " + ("ok" if s / create_small <= 1.2 else "MISSED"))
 
-        tracker = tracker_create(bench, cli, tmp, runs)
-        if tracker is None:
-            print("(tracker figure: not measured yet, see tracker_create)", file=sys.stderr)
-        else:
-            add(tracker[0], tracker[1], tracker[2])
+        tracked = tracker_create(bench, cli, make_project(venv_python, tmp / "tracked", 10), runs)
+        add("create, GitHub + Jira issuing the keys (loopback fakes)", tracked,
+            f"{tracked / create_small:.2f}x a local-numbering create")
 
         add("show by external ID, 10,000 tasks", bench.timed([*cli, "--root", str(big), "show", "PROJ-5000"], runs),
             "bin/taskmint show PROJ-5000", ratio_target(4.0))

@@ -8,15 +8,17 @@ registration, doctor's renumbering).
 4. save the mapping, last: a crash before it leaves a task file the next transaction or
    doctor maps from its frontmatter.
 
-A later tracker step joins this order at one place: local_tools decides which tools get a
-locally counted number; a tracker-backed tool will be recorded as pending there instead.
+Tracker-backed tools join this order at one place: local_tools decides which tools get a
+locally counted number, tracker_tools which get their key from the tracker; those are
+recorded as pending work (sync.queue_create) after step 2 and before the file is written,
+and `taskmint sync` (or the create itself, after the lock is released) asks the tracker.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from taskmint import external_ids
+from taskmint import external_ids, sync
 from taskmint.config import Config
 from taskmint.transaction import Txn
 
@@ -28,11 +30,14 @@ class Wanted:
     # A plain class: importing dataclasses (it loads inspect) cost a create more than its own work.
 
     def __init__(self, task_id: str, tools: dict[str, str], kept: dict[str, str] | None = None,
-                 new_id: bool = True) -> None:
+                 new_id: bool = True, trackers: tuple[str, ...] = ()) -> None:
         self.task_id = task_id
         self.tools = tools  # tool -> key of the numbers to issue (see local_tools)
         self.kept = {} if kept is None else kept
         self.new_id = new_id  # task_id is new: record it in the worktree registry
+        # tracker-backed tools whose issue is to be created (see tracker_tools): recorded as
+        # pending work in the outbox, under this lock, before the file exists
+        self.trackers = trackers
 
 
 class Assigned:
@@ -46,6 +51,11 @@ def local_tools(cfg: Config, have: dict[str, str] | None = None) -> dict[str, st
     return {tool: key for tool, key in cfg.tools.items() if not have or tool not in have}
 
 
+def tracker_tools(cfg: Config, have: dict[str, str] | None = None) -> tuple[str, ...]:
+    """The configured tools whose tracker issues the key (no local number), minus those in ``have``."""
+    return tuple(sorted(tool for tool in cfg.trackers if not have or tool not in have))
+
+
 def assign(txn: Txn, wanted: Sequence[Wanted], write: Callable[[Wanted, dict[str, str]], Path]) -> list[Assigned]:
     """Issue the numbers of every task in ``wanted``, record them, let ``write`` put each
     task's IDs into its file (returning where the file ends up), then save the mapping."""
@@ -57,6 +67,9 @@ def assign(txn: Txn, wanted: Sequence[Wanted], write: Callable[[Wanted, dict[str
             # state.load, so a kill before step 4 would stop every command until doctor.
             txn.save_mapping()
         txn.save_numbers(new_ids)
+    for w in wanted:
+        if w.trackers:
+            sync.queue_create(txn, w.task_id, w.trackers)
     done = []
     for w, numbers in zip(wanted, issued):
         external = {**w.kept, **numbers}

@@ -1,6 +1,10 @@
 """The project's .claude/taskmint.yaml: which PM tools get external IDs."""
 from __future__ import annotations
 
+import json
+from collections import namedtuple
+from urllib.parse import urlsplit
+
 from taskmint import flatyaml, lazyre, schemas
 from taskmint.errors import TaskmintError
 from taskmint.project import Project
@@ -23,26 +27,56 @@ def key_problem(tool: str, key: object) -> str | None:
     return f"invalid {name} {key!r}; use {rule}"
 
 
+TRACKERS = ("github", "jira")
+
+
+# A named tuple, not a dataclass: importing dataclasses (it loads inspect) cost a create more
+# than its own work.
+class Tracker(namedtuple("Tracker", "tool url project token_envs email_env issue_type", defaults=("", "Task"))):
+    """A tool whose numbers its real tracker issues (configured as a mapping): ``url`` is the
+    API root (GitHub) or the site (Jira), without a trailing slash; ``project`` the GitHub
+    owner/repo or the Jira project key; the first of ``token_envs`` that is set holds the token;
+    ``email_env`` (Jira) gives Basic auth with this e-mail when set, else a Bearer PAT."""
+
+    __slots__ = ()
+
+
 class Config:
     # A plain class: importing dataclasses (it loads inspect) cost a create more than its own work.
 
-    def __init__(self, tools: dict[str, str] | None = None) -> None:
-        # tool -> project/team key for jira and linear, "" for github and azure_devops
+    def __init__(self, tools: dict[str, str] | None = None, trackers: dict[str, Tracker] | None = None) -> None:
+        # tool -> project/team key for jira and linear, "" for github and azure_devops: the
+        # tools taskmint numbers itself. A tracker-backed tool is in ``trackers`` instead.
         self.tools = {} if tools is None else tools
+        self.trackers = {} if trackers is None else trackers
 
 
-def render(jira: str | None, linear: str | None, github: bool, azure_devops: bool) -> str:
+def render(jira: str | None, linear: str | None, github: bool, azure_devops: bool, *,
+           github_repo: str | None = None, github_api_url: str | None = None,
+           jira_url: str | None = None, jira_issue_type: str | None = None) -> str:
     lines = [
         "# taskmint configuration: which PM tools get an external ID for every new task.",
         "# jira: Jira project key; linear: Linear team key; github / azure_devops: true or false.",
+        "# A tool given as a mapping (github: {repo: ...}, jira: {key: ..., url: ...}) gets its",
+        "# numbers from the real tracker; see the README, section Trackers.",
         "version: 1",
         "pm_tools:",
     ]
-    if jira:
+    q = json.dumps  # a JSON string is a YAML string: URLs and odd names stay text
+    if jira and jira_url:
+        lines += ["  jira:", f"    key: {q(jira)}", f"    url: {q(jira_url)}"]
+        if jira_issue_type:
+            lines.append(f"    issue_type: {q(jira_issue_type)}")
+    elif jira:
         lines.append(f"  jira: {jira}")
     if linear:
         lines.append(f"  linear: {linear}")
-    lines.append(f"  github: {'true' if github else 'false'}")
+    if github_repo:
+        lines += ["  github:", f"    repo: {q(github_repo)}"]
+        if github_api_url:
+            lines.append(f"    api_url: {q(github_api_url)}")
+    else:
+        lines.append(f"  github: {'true' if github else 'false'}")
     lines.append(f"  azure_devops: {'true' if azure_devops else 'false'}")
     return "\n".join(lines) + "\n"
 
@@ -60,12 +94,49 @@ def validate(data: object, where: str) -> Config:
         raise TaskmintError(f"{where} is invalid ({problem}); fix it or rewrite it with `taskmint init`")
     assert isinstance(data, dict)
     tools: dict[str, str] = {}
+    trackers: dict[str, Tracker] = {}
     for tool, value in (data.get("pm_tools") or {}).items():
         if value is True:
             tools[tool] = ""
         elif isinstance(value, str):
             tools[tool] = value
-    return Config(tools={t: tools[t] for t in TOOLS if t in tools})
+        elif isinstance(value, dict):
+            trackers[tool] = _tracker(tool, value, where)
+    return Config(tools={t: tools[t] for t in TOOLS if t in tools},
+                  trackers={t: trackers[t] for t in TRACKERS if t in trackers})
+
+
+def _tracker(tool: str, value: dict, where: str) -> Tracker:
+    if tool == "github":
+        url = _checked_url(value.get("api_url", "https://api.github.com"), f"pm_tools/github/api_url", where)
+        token_envs = (value["token_env"],) if "token_env" in value else ("GH_TOKEN", "GITHUB_TOKEN")
+        return Tracker("github", url, value["repo"], token_envs)
+    url = _checked_url(value["url"], "pm_tools/jira/url", where)
+    return Tracker("jira", url, value["key"], (value.get("token_env", "JIRA_API_TOKEN"),),
+                   email_env=value.get("email_env", "JIRA_EMAIL"), issue_type=value.get("issue_type", "Task"))
+
+
+def _checked_url(url: str, field_name: str, where: str) -> str:
+    """An https URL, or http only to this machine: a token must not cross a network in clear."""
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
+        raise TaskmintError(f"{where} is invalid (at {field_name}: {url!r} must be a plain URL without "
+                            "credentials, query or fragment); tokens come from environment variables")
+    if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+        raise TaskmintError(f"{where} is invalid (at {field_name}: {url!r} uses plain http:// to another "
+                            "machine, which would send the token in clear); use https://")
+    return url.rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def load(project: Project) -> Config:

@@ -72,6 +72,7 @@ class Exam:
     findings: list[Finding] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     tools: dict[str, str] = field(default_factory=dict)
+    trackers: tuple[str, ...] = ()  # the tracker-backed tools: their keys are never renumbered locally
     newer: bool = False
     mapping: StateFile | None = None
     counters: StateFile | None = None
@@ -89,6 +90,8 @@ class Exam:
     status_fill: dict[Task, str] = field(default_factory=dict)
     moves: dict[Task, Path] = field(default_factory=dict)
     temp_files: list[Path] = field(default_factory=list)
+    outbox_orphans: list[str] = field(default_factory=list)
+    unlinked: dict[str, list[str]] = field(default_factory=dict)  # task ID -> trackers it has no issue in
     missing_ext: dict[Task, dict[str, str]] = field(default_factory=dict)  # task -> the tools (and keys) it lacks
     include_done: bool = False  # completed tasks get numbers too
     notes: int = 0  # Markdown files without frontmatter under tasks/ (tasks.is_note)
@@ -213,6 +216,13 @@ def _duplicate_findings(project: Project, exam: Exam, by_id: dict[str, list[Task
         if len(group) > 1:
             ref = ExternalRef(tool, key, number)
             group.sort(key=lambda t: _first(exam, t, ref))
+            if tool in exam.trackers:  # the tracker's key: only its issue's marker says whose it is
+                listed = ", ".join(project.rel(t.path) for t in group)
+                exam.add("tracker-key-shared", listed,
+                         f"{tool} {ref.text()} is on {len(group)} tasks; the issue's `taskmint: ID` line names "
+                         f"its task: remove the key from the others' external_ids, then `taskmint sync`",
+                         fixable=False)
+                continue
             for later in group[1:]:
                 exam.duplicate_refs.append((later, ref))
                 exam.add("duplicate-external-id", project.rel(later.path),
@@ -465,7 +475,8 @@ def examine(project: Project, include_done: bool = False) -> Exam:
     """Every finding, and what repair() would do about it. Caller holds the lock."""
     exam = Exam(include_done=include_done)
     try:
-        exam.tools = config.load(project).tools
+        cfg = config.load(project)
+        exam.tools, exam.trackers = cfg.tools, tuple(cfg.trackers)
     except TaskmintError as e:
         exam.add("config", project.rel(project.config_path), f"{e}", fixable=False)
     _read_tasks(project, exam)
@@ -479,7 +490,53 @@ def examine(project: Project, include_done: bool = False) -> Exam:
     _external_findings(project, exam)
     _counter_findings(project, exam)
     _temp_findings(project, exam)
+    _tracker_findings(project, exam)
     return exam
+
+
+PENDING_LONG = 3600.0  # seconds: tracker work older than this is reported
+
+
+def _tracker_findings(project: Project, exam: Exam) -> None:
+    """Tracker work pending for long, and work for tasks that no longer exist. Doctor never
+    talks to a tracker: `taskmint sync` does."""
+    import time
+
+    from taskmint import outbox
+
+    try:
+        entries = outbox.load(project)
+    except StateError as e:
+        exam.add("outbox", project.rel(outbox.path(project)), str(e), fixable=False)
+        return
+    known = {t.id for t in exam.tasks if t.id}
+    rel = project.rel(outbox.path(project))
+    for task_id, tools in sorted(entries.items()):
+        if task_id.upper() not in known:
+            exam.outbox_orphans.append(task_id)
+            exam.add("pending-orphan", rel, f"{task_id} has pending {', '.join(sorted(tools))} work but no task "
+                     "file; --fix drops that work")
+            continue
+        for tool, entry in sorted(tools.items()):
+            age = time.time() - float(entry.get("since") or 0)
+            if age > PENDING_LONG:
+                what = "its issue" if entry.get("create") else "closing its issue"
+                last = f" (last error: {entry['error']})" if entry.get("error") else ""
+                exam.add("pending-long", task_id, f"{what} in {tool} has been pending for {age / 3600:.0f} h"
+                         f"{last}; run `taskmint sync`", fixable=False)
+    pending = {(t.upper(), tool) for t, tools in entries.items() for tool in tools}
+    for task in exam.tasks:
+        if not task.id or task.id in exam.unreadable_ids:
+            continue
+        have = {r.tool for r in task.refs} | set(exam.fills.get(task, {}))
+        if _done(exam, task):
+            continue  # finished work gets no tracker issue unless asked (--include-done)
+        for tool in exam.trackers:
+            if tool not in have and (task.id, tool) not in pending:
+                exam.unlinked.setdefault(task.id, []).append(tool)
+                exam.add("tracker-unlinked", project.rel(task.path),
+                         f"has no {tool} issue and none is pending; --fix makes it pending for `taskmint sync`, "
+                         f"or attach one with `taskmint link {task.id} {tool}:KEY`")
 
 
 # --- repairing -------------------------------------------------------------------------
@@ -585,8 +642,7 @@ def repair(project: Project, exam: Exam) -> list[str]:
         if lacking:
             numbered.setdefault(task, {}).update(lacking)
     for task, lacking in exam.missing_ext.items():
-        # TODO(trackers): assign.local_tools leaves out a tracker-backed tool; such a task is
-        # then to be made pending for `sync` instead of numbered here.
+        # Only local tools are numbered here; a tracker-backed tool is made pending (tracker-unlinked).
         numbered.setdefault(task, {}).update(assign.local_tools(config.Config(tools=lacking)))
     wanted = {task: assign.Wanted(new_ids.get(task, task.id or ""), numbered.get(task, {}),
                                   kept=exam.fills.get(task, {}), new_id=task in new_ids)
@@ -628,6 +684,25 @@ def repair(project: Project, exam: Exam) -> list[str]:
     if mapping is None or mapping.data is None or mapping.migrated or mapping.data["mappings"] != mappings:
         _save(state.save_mapping, project, mappings, mapping)
         done.append(f"{project.rel(project.mapping_path)} rebuilt from the task files ({len(mappings)} entries)")
+    if exam.outbox_orphans or exam.unlinked:
+        from taskmint import outbox
+
+        entries = outbox.load(project)
+        for task_id in exam.outbox_orphans:
+            entries.pop(task_id, None)
+        for task_id, tools in exam.unlinked.items():
+            queued = entries.setdefault(task_id, {})
+            for tool in tools:
+                entry = outbox.new_entry(project, create=True)
+                # Whether an issue exists already (made by another clone, say) is unknown
+                # here, so sync looks the marker up before it creates one.
+                entry["uncertain_since"] = 1.0
+                queued.setdefault(tool, entry)
+        outbox.save(project, entries)
+        if exam.outbox_orphans:
+            done.append(f"dropped pending tracker work of {len(exam.outbox_orphans)} task(s) without a file")
+        if exam.unlinked:
+            done.append(f"made {len(exam.unlinked)} task(s) pending for their tracker issues; run `taskmint sync`")
     for path in exam.temp_files:
         path.unlink(missing_ok=True)
     if exam.temp_files:

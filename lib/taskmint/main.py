@@ -20,6 +20,8 @@ COMMANDS = {
     "migrate": "migrate",
     "install-merge-driver": "install_merge_driver",
     "merge-driver": "merge_driver",
+    "sync": "sync",
+    "link": "link",
 }
 
 

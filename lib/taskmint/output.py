@@ -55,6 +55,10 @@ def describe(task: dict[str, Any]) -> str:
             f"\n  path: {task['path']}")
     if external:
         line += f"\n  external IDs: {external}"
+    for tool, url in task.get("external_urls", {}).items():
+        line += f"\n  {tool}: {url}"
+    if task.get("pending"):
+        line += f"\n  pending: {', '.join(task['pending'])} (not confirmed by the tracker yet; `taskmint sync` retries)"
     return line
 
 

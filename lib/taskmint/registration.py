@@ -39,9 +39,10 @@ class Registered:
     # A plain class: importing dataclasses (it loads inspect) cost a create more than its own work.
 
     def __init__(self, task_id: str, external: dict[str, str], path: Path, renamed_from: Path | None,
-                 why: str) -> None:
+                 why: str, pending: tuple[str, ...] = ()) -> None:
         self.task_id, self.external, self.path, self.renamed_from = task_id, external, path, renamed_from
         self.why = why  # what taskmint did with the ID the file carried
+        self.pending = pending  # tracker-backed tools whose issue is still to be created
 
 
 def register(project: Project, path: Path, previous: str | None = None) -> Registered | None:
@@ -72,7 +73,8 @@ def register(project: Project, path: Path, previous: str | None = None) -> Regis
                 task_id, why = carried, f"it carries the new ID {carried}, which is kept"
             else:
                 task_id, why = _fresh_id(txn, by_name, task.meta), _why_fresh(project, task.meta, carried, owners)
-            wanted = assign.Wanted(task_id, assign.local_tools(config.load(project)))
+            cfg = config.load(project)
+            wanted = assign.Wanted(task_id, assign.local_tools(cfg), trackers=assign.tracker_tools(cfg))
 
         def write(external: dict[str, str]) -> Path:
             _rewrite(task, wanted.task_id, external, status)
@@ -80,7 +82,8 @@ def register(project: Project, path: Path, previous: str | None = None) -> Regis
             return _rename(project, path, ids.task_filename(wanted.task_id, _title(task)))
 
         done = assign.assign_one(txn, wanted, write)
-    return Registered(done.task_id, done.external, done.path, path if done.path != path else None, why)
+    return Registered(done.task_id, done.external, done.path, path if done.path != path else None, why,
+                      wanted.trackers)
 
 
 def _attempt(path: Path, text: str) -> bool:

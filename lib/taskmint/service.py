@@ -8,7 +8,7 @@ import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 
-from taskmint import assign, atomic, config, external_ids, frontmatter, ids, state, tasks
+from taskmint import assign, atomic, config, external_ids, frontmatter, ids, outbox, state, sync, tasks
 from taskmint.errors import TaskmintError, UsageError
 from taskmint.project import Project
 from taskmint.transaction import Txn, transaction
@@ -58,8 +58,9 @@ def check_priority(priority: str) -> str:
     return priority
 
 
-def info(project: Project, path: Path, meta: dict[str, Any]) -> dict[str, Any]:
-    """What taskmint reports about a task, in every front end."""
+def info(project: Project, path: Path, meta: dict[str, Any], pending: list[str] | None = None) -> dict[str, Any]:
+    """What taskmint reports about a task, in every front end. ``pending``: the tracker-backed
+    tools whose work for it is not confirmed yet (read from the outbox when not given)."""
     result: dict[str, Any] = {  # as_text: a hand-written `id: 2025-01-08` is a date, not JSON
         "id": frontmatter.as_text(meta.get("id")),
         "title": frontmatter.as_text(meta.get("title")),
@@ -74,6 +75,13 @@ def info(project: Project, path: Path, meta: dict[str, Any]) -> dict[str, Any]:
     tags = meta.get("tags")
     if isinstance(tags, list):
         result["tags"] = [str(t) for t in tags]
+    urls = meta.get("external_urls")
+    if isinstance(urls, dict) and urls:
+        result["external_urls"] = {str(t): str(v) for t, v in urls.items() if v is not None}
+    if pending is None:
+        pending = outbox.pending(project).get(str(result["id"]).upper(), [])
+    if pending:
+        result["pending"] = list(pending)
     return result
 
 
@@ -212,12 +220,13 @@ def create(
             atomic.write_atomic(path, frontmatter.new_text(fields, body).encode("utf-8"))
             return path
 
+        wanted = assign.Wanted(task_id, assign.local_tools(cfg), trackers=assign.tracker_tools(cfg))
         try:
-            assign.assign_one(txn, assign.Wanted(task_id, assign.local_tools(cfg)), write)
+            assign.assign_one(txn, wanted, write)
         except BaseException:
             _undo_unmapped(project, path, task_id)
             raise
-    return info(project, path, fields)
+    return info(project, path, fields, list(wanted.trackers))
 
 
 def _undo_unmapped(project: Project, path: Path, task_id: str) -> None:
@@ -269,6 +278,12 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
         except (OSError, TaskmintError) as e:  # the task is completed: never report failure now
             state.warn(f"completed, but could not add it back to {project.rel(project.mapping_path)} "
                        f"({getattr(e, 'strerror', None) or e}); run `taskmint doctor --fix`")
+        if not already:
+            try:
+                sync.queue_close(txn, str(meta.get("id")).upper(), meta, config.load(project))
+            except (OSError, TaskmintError) as e:
+                state.warn(f"completed, but could not record that its tracker issues must be closed "
+                           f"({getattr(e, 'strerror', None) or e}); close them by hand")
         return _with_subtasks(project, info(project, target, meta), open_only=True), already
 
 
@@ -335,6 +350,7 @@ def list_tasks(
     if parent is not None and not ids.is_valid_id(parent.strip()):
         raise UsageError(f"{parent!r} is not a task ID; give the parent's internal ID, e.g. --parent TASK-A3F2")
     found = []
+    pending = outbox.pending(project)
     for path in tasks.walk(project.tasks_dir):
         try:
             task = tasks.read(project, path)
@@ -347,7 +363,7 @@ def list_tasks(
         if task.is_note:
             continue
         if _matches(meta, statuses, tag, priority, epic, parent):
-            found.append(info(project, path, meta))
+            found.append(info(project, path, meta, pending.get(str(meta.get("id", "")).upper(), [])))
     found.sort(key=lambda t: (tasks.STATUSES.index(t["status"]) if t["status"] in tasks.STATUSES else 99, str(t["id"])))
     if skipped is not None:
         skipped.sort()
@@ -379,14 +395,24 @@ GITIGNORE_LINES = (
     ".claude/state/mapping-floor.json",
     ".claude/state/.*.tmp",
     ".claude/state/.*.tmp.bak",
+    ".claude/state/tracker_outbox.json",  # this worktree's pending tracker work (see outbox.py)
+    ".claude/state/tracker_claims/",
 )
 
 
-def init(project: Project, jira: str | None, linear: str | None, github: bool, azure_devops: bool, force: bool) -> Path:
+def init(project: Project, jira: str | None, linear: str | None, github: bool, azure_devops: bool, force: bool,
+         **trackers: str | None) -> Path:
+    """``trackers``: github_repo, github_api_url, jira_url, jira_issue_type (see config.render)."""
     for tool, key in (("jira", jira), ("linear", linear)):
         if key is not None and (problem := config.key_problem(tool, key)):
             raise UsageError(f"{problem}, e.g. --{tool} {config.KEYS[tool][2]}")
-    text = config.render(jira, linear, github, azure_devops)
+    if trackers.get("github_api_url") and not trackers.get("github_repo"):
+        raise UsageError("--github-api-url needs --github-repo OWNER/REPO")
+    if (trackers.get("jira_url") or trackers.get("jira_issue_type")) and not jira:
+        raise UsageError("--jira-url and --jira-issue-type need --jira KEY")
+    if trackers.get("jira_issue_type") and not trackers.get("jira_url"):
+        raise UsageError("--jira-issue-type needs --jira-url (a locally numbered Jira has no issue type)")
+    text = config.render(jira, linear, github, azure_devops, **trackers)
     import yaml
 
     config.validate(yaml.safe_load(text), "the given options")
@@ -425,3 +451,60 @@ def _ignore_local_files(project: Project) -> None:
     head = old if not old or old.endswith("\n") else old + "\n"
     block = "# taskmint: local state that must not be committed (backups, the lock, a cache)\n"
     atomic.write_atomic(path, (head + block + "".join(f"{line}\n" for line in missing)).encode("utf-8"))
+
+
+def link(project: Project, ref: str, issue_ref: str) -> dict[str, Any]:
+    """Attach the existing tracker issue ``issue_ref`` (github:34, jira:PROJ-12) to a task."""
+    from taskmint import trackers
+
+    cfg = config.load(project)
+    found = [c for c in external_ids.candidates(issue_ref) if ":" in issue_ref and c.tool in cfg.trackers]
+    if not found:
+        backed = ", ".join(f"{t}:KEY" for t in cfg.trackers) or "none: configure one (README, Trackers)"
+        raise UsageError(f"{issue_ref!r} names no issue of a tracker-backed tool; use TOOL:KEY ({backed})")
+    wanted = found[0]
+    tracker = cfg.trackers[wanted.tool]
+    if wanted.tool == "jira" and wanted.key != tracker.project:
+        raise UsageError(f"{wanted.text()} is not in Jira project {tracker.project}, the one configured")
+    key = wanted.text()
+    with transaction(project) as txn:
+        task_id = str(resolve(project, txn, ref).meta["id"]).upper()
+    if sync.offline():
+        raise TaskmintError("link checks that the issue exists, and TASKMINT_OFFLINE is set; unset it and retry")
+    with outbox.claim(project, task_id, wanted.tool) as mine:
+        if not mine:
+            raise TaskmintError(f"another taskmint process is pushing {task_id} to {wanted.tool}; retry in a moment")
+        with transaction(project) as txn:
+            _check_link(project, txn, task_id, wanted.tool, key)
+        try:
+            issue = trackers.client(tracker, trackers.Budget.of(sync.timeout())).get(key)
+        except trackers.TrackerError as e:
+            raise TaskmintError(f"cannot check {wanted.tool} {key}: {e}") from None
+        with transaction(project) as txn:
+            if _check_link(project, txn, task_id, wanted.tool, key):
+                sync.record_key(txn, task_id, wanted.tool, issue)
+            entries = outbox.load(project)
+            entry = entries.get(task_id, {}).get(wanted.tool)
+            if entry is not None:
+                entry["create"] = False  # the linked issue replaces the one taskmint would create
+                if not entry.get("close"):
+                    entries[task_id].pop(wanted.tool)
+                outbox.save(project, entries)
+    return show(project, task_id)
+
+
+def _check_link(project: Project, txn: Txn, task_id: str, tool: str, key: str) -> bool:
+    """False when the task already holds ``key``; raises when the link is refused."""
+    owners = {i.upper() for i, ext in txn.state.mappings.items() if ext.get(tool) == key}
+    owners |= {str(meta.get("id", "")).upper() for _, meta in tasks.iter_frontmatter(project)
+               for r in external_ids.refs_in(meta.get("external_ids")) if r.tool == tool and r.text() == key}
+    others = sorted(owners - {task_id})
+    if others:
+        raise TaskmintError(f"{tool} {key} already belongs to {', '.join(others)}; one issue names one task")
+    task = sync.find_task(project, task_id)
+    if task is None:
+        raise TaskmintError(f"no task file has ID {task_id}; run `taskmint list` to see the IDs in use")
+    current = [r.text() for r in external_ids.refs_in(task.meta.get("external_ids")) if r.tool == tool]
+    if current and current[0] != key:
+        raise TaskmintError(f"{task_id} already has {tool} {current[0]}; a task keeps the issue it has")
+    return not current

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from taskmint import output, service
+from taskmint import output, service, sync
 from taskmint.project import Project
 
 
@@ -13,7 +13,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(project: Project, args: argparse.Namespace) -> int:
+    sync.timeout()  # a bad TASKMINT_TRACKER_TIMEOUT is refused before anything changes
     task, already = service.complete(project, args.id)
+    if task.get("pending"):
+        task = sync.push_reported(project, task, service.show)
     if args.json:
         output.emit_json({**task, "already_completed": already})
     elif already:

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from taskmint import output, service
+from taskmint import output, service, sync
 from taskmint.errors import UsageError
 from taskmint.project import Project
 
@@ -39,10 +39,13 @@ def _description(args: argparse.Namespace) -> str | None:
 
 
 def run(project: Project, args: argparse.Namespace) -> int:
+    sync.timeout()  # a bad TASKMINT_TRACKER_TIMEOUT is refused before anything is created
     task = service.create(
         project, args.title, priority=args.priority, tags=args.tags,
         prefix=args.prefix, epic=args.epic, parent=args.parent, description=_description(args),
     )
+    if task.get("pending"):  # the task exists now; the trackers may keep it pending, never fail it
+        task = sync.push_reported(project, task, service.show)
     if args.json:
         output.emit_json(task)
     else:

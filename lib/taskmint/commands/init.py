@@ -12,12 +12,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--linear", metavar="KEY", help="Linear team key, e.g. ENG")
     p.add_argument("--github", action="store_true", help="issue GitHub numbers (#34)")
     p.add_argument("--azure-devops", action="store_true", help="issue Azure DevOps numbers (1234)")
+    p.add_argument("--jira-url", metavar="URL",
+                   help="with --jira: let this Jira site (https://SITE.atlassian.net) issue the keys")
+    p.add_argument("--jira-issue-type", metavar="NAME", help="with --jira-url: issue type to create (default Task)")
+    p.add_argument("--github-repo", metavar="OWNER/REPO",
+                   help="let this GitHub repository issue the numbers (real issues); --github alone numbers locally")
+    p.add_argument("--github-api-url", metavar="URL",
+                   help="with --github-repo: API root (default https://api.github.com; GHES: https://HOST/api/v3)")
     p.add_argument("--force", action="store_true", help="overwrite an existing config")
     p.add_argument("--json", action="store_true")
 
 
 def run(project: Project, args: argparse.Namespace) -> int:
-    path = service.init(project, args.jira, args.linear, args.github, args.azure_devops, args.force)
+    path = service.init(project, args.jira, args.linear, args.github, args.azure_devops, args.force,
+                        github_repo=args.github_repo, github_api_url=args.github_api_url,
+                        jira_url=args.jira_url, jira_issue_type=args.jira_issue_type)
     if args.json:
         output.emit_json({"config": project.rel(path)})
     else:

@@ -35,6 +35,12 @@ def handle(payload: dict) -> Answer:
         return context(EVENT, f"taskmint did not register {project.rel(path)} as a task: {e}")
     if done is None:
         return Answer()
+    if done.pending:
+        from taskmint import sync
+
+        pushed = sync.push_briefly(project, done.task_id)
+        done.external = {**done.external, **{o.tool: o.key for o in pushed.outcomes if o.key}}
+        done.pending = tuple(pushed.pending) if pushed.outcomes else done.pending
     return context(EVENT, describe(project, done), f"taskmint: {project.rel(done.path)} is {done.task_id}"
                    + (f" ({', '.join(done.external.values())})" if done.external else ""))
 
@@ -43,6 +49,9 @@ def describe(project: Project, done: Registered) -> str:
     external = ", ".join(f"{tool} {value}" for tool, value in done.external.items()) or "none configured"
     lines = [f"taskmint registered the task file {project.rel(done.renamed_from or done.path)}: {done.why}. "
              f"Its ID is {done.task_id}; its external IDs are: {external}."]
+    if done.pending:
+        lines.append(f"Tracker issues pending for it: {', '.join(done.pending)} (not confirmed by the tracker "
+                     "yet); taskmint keeps trying in the background, and `taskmint sync` pushes them.")
     if done.renamed_from is not None:
         lines.append(f"The file was renamed to {project.rel(done.path)}; use that path from now on.")
     lines.append("taskmint rewrote the frontmatter keys it owns (id, external_ids and missing defaults); "

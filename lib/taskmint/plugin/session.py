@@ -38,6 +38,10 @@ def handle(payload: dict) -> Answer:
     else:
         if outcome.installed:
             notices.append(f"taskmint: installed its dependencies (pyyaml, filelock, jsonschema) into {outcome.venv}")
+        pending = _retry_pending(outcome.venv)
+        if pending:
+            facts.append(f"taskmint: {pending} task(s) wait for their tracker issue or its closing; a background "
+                         "`taskmint sync` is pushing them now (`taskmint list --json` shows what is pending)")
     found, opt_in = _check()
     if opt_in:
         notices.append(opt_in)
@@ -50,6 +54,33 @@ def handle(payload: dict) -> Answer:
     if facts:
         return context(EVENT, "\n".join(facts), notice)
     return Answer(output={"systemMessage": cli_hints(notice)} if notice else None)
+
+
+def _retry_pending(venv: Path) -> int:
+    """Hand pending tracker work to a detached `taskmint sync` (the session does not wait);
+    the number of tasks it concerns."""
+    import subprocess
+
+    from taskmint import outbox
+    from taskmint.errors import TaskmintError
+    from taskmint.project import find_project
+
+    try:
+        project = find_project(None)
+        count = len(outbox.pending(project))
+    except (TaskmintError, OSError):
+        return 0
+    if not count or os.environ.get("TASKMINT_OFFLINE", "") not in ("", "0"):
+        return count
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(plugin_root() / "lib")
+    try:
+        subprocess.Popen([str(venv / "bin" / "python"), "-m", "taskmint.main", "--root", str(project.root), "sync"],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         env=env, start_new_session=True, close_fds=True)
+    except OSError:
+        pass
+    return count
 
 
 def _check() -> tuple[list[str], str | None]:

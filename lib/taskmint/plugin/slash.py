@@ -7,7 +7,7 @@ report it); on any error it exits 2, which blocks the command, and shows the use
 """
 from __future__ import annotations
 
-from taskmint import output, service
+from taskmint import output, service, sync
 from taskmint.errors import TaskmintError, UsageError
 from taskmint.plugin import options
 from taskmint.plugin.answer import Answer, blocked, context
@@ -42,11 +42,13 @@ def _create(project: Project, text: str) -> tuple[str, str]:
     a = options.parse(text)
     task = service.create(project, a.title, priority=a.priority, tags=a.tags, prefix=a.prefix,
                           epic=a.epic, parent=a.parent)
+    task = _pushed(project, task)
     return f"taskmint created the task:\n{_details(task)}", f"taskmint: created {_summary(task)}"
 
 
 def _complete(project: Project, text: str) -> tuple[str, str]:
     task, already = service.complete(project, _one_id(text, "task-complete"))
+    task = _pushed(project, task)
     verb = "was already completed" if already else "completed the task"
     note = output.open_subtasks_line(task) if task["open_subtasks"] else ""
     return (f"taskmint {verb}; it is now at {task['path']}:\n{_details(task)}" + (f"\n{note}" if note else ""),
@@ -57,6 +59,20 @@ def _show(project: Project, text: str) -> tuple[str, str | None]:
     task = service.show(project, _one_id(text, "task-show"))
     subtasks = "".join(f"\n  subtask {s['id']}  [{s['status']}]  {s['title']}" for s in task["subtasks"])
     return f"taskmint found the task:\n{_details(task)}{subtasks}", None
+
+
+def _pushed(project: Project, task: dict[str, Any]) -> dict[str, Any]:
+    """The task after its tracker work was pushed for at most ~2 s (the rest goes on in a
+    detached `taskmint sync`)."""
+    if not task.get("pending"):
+        return task
+    sync.push_briefly(project, task["id"])
+    try:
+        now = service.show(project, task["id"])
+    except TaskmintError:
+        return task
+    fields = ("external_ids", "external_urls", "pending")  # the rest stays as the command reported it
+    return {**{k: v for k, v in task.items() if k not in fields}, **{k: now[k] for k in fields if k in now}}
 
 
 _ACTIONS = {"task-create": _create, "task-complete": _complete, "task-show": _show}
