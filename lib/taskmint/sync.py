@@ -18,16 +18,17 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from taskmint import atomic, config, external_ids, frontmatter, outbox, tasks
 from taskmint.errors import TaskmintError
 from taskmint.project import Project
 from taskmint.transaction import Txn, transaction
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a create would pay for it)
 if TYPE_CHECKING:
+    from typing import Any
+
     from taskmint import trackers
 
 
@@ -53,18 +54,17 @@ def offline() -> bool:
     return os.environ.get("TASKMINT_OFFLINE", "") not in ("", "0")
 
 
-@dataclass
 class Outcome:
-    tool: str
-    done: bool
-    key: str | None = None
-    error: str | None = None
+    # A plain class: importing dataclasses (it loads inspect) cost a create more than its own work.
+
+    def __init__(self, tool: str, done: bool, key: str | None = None, error: str | None = None) -> None:
+        self.tool, self.done, self.key, self.error = tool, done, key, error
 
 
-@dataclass
 class Pushed:
-    task_id: str
-    outcomes: list[Outcome] = field(default_factory=list)
+    def __init__(self, task_id: str, outcomes: list[Outcome] | None = None) -> None:
+        self.task_id = task_id
+        self.outcomes = [] if outcomes is None else outcomes
 
     @property
     def pending(self) -> list[str]:
