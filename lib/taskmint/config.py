@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from taskmint import schemas
+from taskmint import schemas, statuses
 from taskmint.errors import TaskmintError
 from taskmint.project import Project
 
@@ -14,6 +14,8 @@ TOOLS = ("jira", "linear", "github", "azure_devops")
 class Config:
     # tool -> project/team key for jira and linear, "" for github and azure_devops
     tools: dict[str, str] = field(default_factory=dict)
+    # the project's statuses (`statuses:`), the default five without the key
+    statuses: statuses.Statuses = statuses.DEFAULTS
 
 
 def render(jira: str | None, linear: str | None, github: bool, azure_devops: bool) -> str:
@@ -43,7 +45,8 @@ def validate(data: object, where: str) -> Config:
             tools[tool] = ""
         elif isinstance(value, str):
             tools[tool] = value
-    return Config(tools={t: tools[t] for t in TOOLS if t in tools})
+    return Config(tools={t: tools[t] for t in TOOLS if t in tools},
+                  statuses=statuses.from_mapping(data.get("statuses"), where))
 
 
 def load(project: Project) -> Config:

@@ -15,9 +15,12 @@ COMMANDS = {
     "create": "create",
     "complete": "complete",
     "show": "show",
+    "move": "move",
+    "report": "report",
     "list": "list_tasks",
     "doctor": "doctor",
     "migrate": "migrate",
+    "install-commands": "install_commands",
     "install-merge-driver": "install_merge_driver",
     "merge-driver": "merge_driver",
 }

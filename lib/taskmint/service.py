@@ -221,33 +221,10 @@ def _undo_unmapped(project: Project, path: Path, task_id: str) -> None:
 
 def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
     """Complete a task; returns (its info, whether it was already completed)."""
-    with transaction(project) as txn:
-        task = resolve(project, txn, ref)
-        if task.doc is None:
-            raise TaskmintError(f"{project.rel(task.path)} has no frontmatter; run `taskmint doctor --fix`")
-        already = task.meta.get("status") == "completed"
-        when = _now()
-        completed_at = task.meta.get("completed")
-        if already and isinstance(completed_at, datetime):
-            when = completed_at if completed_at.tzinfo else completed_at.replace(tzinfo=timezone.utc)
-        target_dir = tasks.status_dir(project, "completed", when)
-        if already and task.path.parent == target_dir:
-            return info(project, task.path, task.meta), True
-        path = task.path
-        target = target_dir / path.name
-        project.check_inside(target)
-        # Checked before the rewrite: a refusal must not leave a "completed" task in backlog/.
-        # Under the lock no taskmint process can create it meanwhile.
-        if os.path.lexists(target):
-            raise TaskmintError(f"{project.rel(target)} already exists; run `taskmint doctor`")
-        if not already:
-            frontmatter.set_keys(task.doc, {"status": "completed", "completed": when, "updated": when})
-            atomic.write_atomic(path, task.doc.render().encode("utf-8"))
-        target_dir.mkdir(parents=True, exist_ok=True)
-        atomic.move_no_clobber(path, target)
-        meta = tasks.read(project, target).meta
-        _sync_mapping(txn, meta)
-        return info(project, target, meta), already
+    from taskmint import statuses, transitions
+
+    moved = transitions.move(project, ref, statuses.COMPLETED)
+    return moved.task, moved.previous == statuses.COMPLETED or not moved.changed
 
 
 def _sync_mapping(txn: Txn, meta: dict[str, Any]) -> None:
@@ -266,13 +243,15 @@ def show(project: Project, ref: str) -> dict[str, Any]:
 
 
 def list_tasks(project: Project, status: str | None = None) -> list[dict[str, Any]]:
-    if status is not None and status not in tasks.STATUSES:
-        raise UsageError(f"unknown status {status!r}; use one of {', '.join(tasks.STATUSES)}")
+    from taskmint import statuses
+
+    declared = statuses.load(project)
+    wanted = declared.require(status) if status is not None else None
     found = []
     for path, meta in tasks.iter_frontmatter(project):
-        if status is None or meta.get("status") == status:
+        if wanted is None or declared.canonical(meta.get("status")) == wanted:
             found.append(info(project, path, meta))
-    found.sort(key=lambda t: (tasks.STATUSES.index(t["status"]) if t["status"] in tasks.STATUSES else 99, str(t["id"])))
+    found.sort(key=lambda t: (declared.rank(t["status"]), str(t["id"])))
     return found
 
 

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import argparse
 
-from taskmint import output, service, tasks
+from taskmint import output, service
 from taskmint.project import Project
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("list", help="list tasks")
-    p.add_argument("--status", choices=tasks.STATUSES)
+    p.add_argument("--status", help="only tasks with this status (any the project declares; case does not matter)")
     p.add_argument("--json", action="store_true")
 
 

@@ -14,7 +14,7 @@ import json
 import re
 from pathlib import Path
 
-from taskmint import frontmatter, ids, tasks
+from taskmint import frontmatter, ids, statuses, tasks
 from taskmint.project import Project
 
 _ID_LINE_RE = re.compile(r"id[ \t]*:[ \t]*(['\"]?)([^'\"#\s]+)\1[ \t]*(?:#.*)?$")
@@ -26,8 +26,9 @@ def problems(project: Project) -> list[str]:
     """What is inconsistent, one sentence each; empty when all is well."""
     files: dict[str, list[str]] = {}
     without_id: list[str] = []
+    declared = statuses.quick_load(project)
     for path in tasks.walk(project.tasks_dir):
-        if tasks.status_of_folder(project, path) is None:
+        if declared.of_folder(project, path) is None:
             continue  # tasks/README.md and the like are not tasks
         task_id = ids.id_from_filename(path.name) or _id_in_head(path)
         if task_id is None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from taskmint import atomic, config, external_ids, frontmatter, ids, tasks, yamltext
+from taskmint import atomic, config, external_ids, frontmatter, ids, statuses, tasks, yamltext
 from taskmint.errors import TaskmintError
 from taskmint.plugin.answer import Answer, context
 from taskmint.plugin.guard import meta_of
@@ -69,7 +69,7 @@ def describe(project: Project, done: Registered) -> str:
 
 def register(project: Project, path: Path, previous: str | None = None) -> Registered | None:
     """Give the task file at ``path`` its IDs; None when there is nothing to do."""
-    status = tasks.status_of_folder(project, path)
+    status = statuses.load(project).of_folder(project, path)
     if status is None or path.suffix != ".md" or not path.is_file():
         return None
     project.check_inside(path)

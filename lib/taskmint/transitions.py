@@ -1,0 +1,74 @@
+"""Moving a task from one status to another: move, complete and reopen are one operation.
+
+Under the one transaction: the task's ``status`` and ``updated`` are rewritten (and
+``completed`` set or, when a completed task moves back, dropped; no other key is touched),
+then the file moves to its status's folder. A refusal (unknown status or ID, a file already
+at the target) happens before anything is written.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from taskmint import atomic, frontmatter, service, statuses, tasks
+from taskmint.errors import TaskmintError
+from taskmint.project import Project
+from taskmint.transaction import transaction
+
+
+@dataclass
+class Moved:
+    task: dict[str, Any]  # service.info of the task where it is now
+    previous: str | None  # its status before (declared spelling; None if it had none or an unknown one)
+    changed: bool  # False when it already had this status and sat in its folder
+
+    @property
+    def reopened(self) -> bool:
+        return self.changed and self.previous == statuses.COMPLETED and self.task["status"] != statuses.COMPLETED
+
+
+def move(project: Project, ref: str, wanted: str) -> Moved:
+    declared = statuses.load(project)
+    status = declared.require(wanted)
+    with transaction(project) as txn:
+        task = service.resolve(project, txn, ref)
+        if task.doc is None:
+            raise TaskmintError(f"{project.rel(task.path)} has no frontmatter; run `taskmint doctor --fix`")
+        written = task.meta.get("status")
+        previous = declared.canonical(written)
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        completed_at = _completed_at(task.meta) if previous == statuses.COMPLETED else None
+        target_dir = declared.folder(project, status, completed_at or now)
+        if written == status and task.path.parent == target_dir:
+            return Moved(service.info(project, task.path, task.meta), previous, changed=False)
+        target = target_dir / task.path.name
+        project.check_inside(target)
+        # Checked before the rewrite: a refusal must not leave a rewritten task in the old folder.
+        # Under the lock no taskmint process can create it meanwhile.
+        if target != task.path and os.path.lexists(target):
+            raise TaskmintError(f"{project.rel(target)} already exists; run `taskmint doctor`")
+        updates: dict[str, Any] = {}
+        if written != status:
+            updates = {"status": status, "updated": now}
+            if status == statuses.COMPLETED and previous != statuses.COMPLETED:
+                updates["completed"] = now
+        if status != statuses.COMPLETED and "completed" in task.meta:
+            updates.update({"completed": None, "updated": now})  # reopened: it is no longer completed
+        if updates:
+            frontmatter.set_keys(task.doc, updates)
+            atomic.write_atomic(task.path, task.doc.render().encode("utf-8"))
+        if target != task.path:
+            target_dir.mkdir(parents=True, exist_ok=True)
+            atomic.move_no_clobber(task.path, target)
+        meta = tasks.read(project, target).meta
+        service._sync_mapping(txn, meta)
+        return Moved(service.info(project, target, meta), previous, changed=True)
+
+
+def _completed_at(meta: dict[str, Any]) -> datetime | None:
+    value = meta.get("completed")
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return None
