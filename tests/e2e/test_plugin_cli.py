@@ -24,7 +24,7 @@ import pytest
 from cli import REPO_ROOT
 from fake_api import FakeAnthropicAPI
 
-from taskmint import service, state, tasks
+from taskmint import project_commands, service, state, tasks
 from taskmint.plugin import provision
 from taskmint.project import Project, find_project
 
@@ -70,6 +70,7 @@ def home(claude_home: Path, shared_venv: Path) -> Path:
 def project(project_dir: Path) -> Project:
     found = find_project(str(project_dir))
     service.init(found, jira="PROJ", linear=None, github=True, azure_devops=False, force=False)
+    project_commands.install(found)  # as `taskmint init` does
     return found
 
 
