@@ -17,7 +17,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from taskmint import atomic, config, external_ids, frontmatter, ids, lock, schemas, state, tasks, worktrees
+from taskmint import assign, atomic, config, external_ids, frontmatter, ids, lock, schemas, state, tasks, worktrees
 from taskmint.errors import StateError, TaskmintError
 from taskmint.external_ids import ExternalRef
 from taskmint.project import Project
@@ -89,6 +89,7 @@ class Exam:
     status_fill: dict[Task, str] = field(default_factory=dict)
     moves: dict[Task, Path] = field(default_factory=dict)
     temp_files: list[Path] = field(default_factory=list)
+    notes: int = 0  # Markdown files without frontmatter under tasks/ (tasks.is_note)
 
     def add(self, code: str, where: str, message: str, fixable: bool = True) -> None:
         self.findings.append(Finding(code, where, message, fixable))
@@ -134,9 +135,8 @@ def _read_tasks(project: Project, exam: Exam) -> None:
                 exam.unreadable_ids.add(named.upper())
             exam.add("unreadable", rel, f"{e}".removeprefix(f"{rel}: "), fixable=False)
             continue
-        if task.doc is None:
-            exam.add("no-frontmatter", rel, "has no frontmatter (a --- block at the top); add one or move the file "
-                     "out of tasks/", fixable=False)
+        if task.is_note:
+            exam.notes += 1  # not a task: counted, never a finding
             continue
         meta = task.meta
         raw_id = meta.get("id")
@@ -459,7 +459,9 @@ def _new_name(task: Task, new_id: str) -> str:
     name = task.path.name
     old = task.id or ""
     if old and name.upper().startswith(old + "-") and name.endswith(".md"):
-        return new_id + name[len(old):]
+        renamed = new_id + name[len(old):]
+        if ids.id_from_filename(renamed) == new_id:  # not when the rest reads as part of the new ID
+            return renamed
     title = task.meta.get("title")
     return ids.task_filename(new_id, str(title) if title not in (None, "") else task.path.stem)
 
@@ -475,6 +477,38 @@ def _ext_dict(task: Task, replace: dict[str, str]) -> dict[str, Any]:
     merged: dict[str, Any] = dict(ext) if isinstance(ext, dict) else {}
     merged.update(replace)
     return merged
+
+
+@dataclass
+class _RepairTxn(Txn):
+    """The transaction assign.assign runs in during a repair: numbers are saved as doctor
+    saves them (only what changed, and a broken file's .bak replaced by a good copy), and the
+    mapping is rebuilt once, from every task file, after all of them are repaired."""
+
+    exam: Exam | None = None
+    done: list[str] = field(default_factory=list)
+    numbers_saved: bool = False
+
+    def save_numbers(self, new_ids: list[str] = ()) -> None:
+        assert self.exam is not None
+        project, exam = self.project, self.exam
+        self.registry.ids.update(i.upper() for i in new_ids)
+        counters = exam.counters
+        if counters is None or counters.data is None or counters.migrated or (
+            counters.data["counters"] != self.state.counters
+        ):
+            _save(state.save_counters, project, self.state.counters, counters)
+            self.done.append(f"{project.rel(project.counters_path)} raised to the highest numbers in use")
+        if project.registry_path is not None and (
+            exam.registry is None or exam.registry["counters"] != self.registry.counters
+            or not self.registry.ids <= {i.upper() for i in exam.registry["ids"]}
+        ):
+            state.save_registry(project, self.registry)
+            self.done.append(f"worktree registry {project.registry_path} raised to the highest numbers and IDs in use")
+        self.numbers_saved = True
+
+    def save_mapping(self) -> None:
+        pass  # repair() writes the whole mapping last
 
 
 def repair(project: Project, exam: Exam) -> list[str]:
@@ -496,38 +530,47 @@ def repair(project: Project, exam: Exam) -> list[str]:
     # which covers every worktree's, so a new number is above everything anywhere.
     registry = state.Registry(counters=external_ids.empty_counters(), ids=set(exam.all_ids))
     external_ids.merge_max(registry.counters, exam.floor)
-    txn = Txn(project, state.State(counters=external_ids.empty_counters()), registry)
+    txn = _RepairTxn(project, state.State(counters=external_ids.empty_counters()), registry, exam=exam, done=done)
     external_ids.merge_max(txn.state.counters, exam.here)
-    renumbered: dict[Task, dict[str, str]] = {}
+    txn.registry.ids |= {t.id for t in exam.tasks if t.id and ids.is_valid_id(t.id)}
+    numbered: dict[Task, dict[str, str]] = {}  # tool -> key of the numbers each task gets
     previous_ext: dict[Task, list[str]] = {}
     for task, ref in exam.duplicate_refs:
-        renumbered.setdefault(task, {}).update(txn.allocate(config.Config(tools={ref.tool: ref.key})))
+        numbered.setdefault(task, {})[ref.tool] = ref.key
         previous_ext.setdefault(task, []).append(f"{ref.tool}:{ref.text()}")
     for task in exam.missing_id:
-        lacking = {tool: key for tool, key in exam.tools.items() if tool not in {r.tool for r in task.refs}}
+        lacking = assign.local_tools(config.Config(tools=exam.tools), have={r.tool: r.text() for r in task.refs})
         if lacking:
-            renumbered.setdefault(task, {}).update(txn.allocate(config.Config(tools=lacking)))
-    txn.registry.ids |= {t.id for t in exam.tasks if t.id and ids.is_valid_id(t.id)} | set(new_ids.values())
-    counters = exam.counters
-    if counters is None or counters.data is None or counters.migrated or (
-        counters.data["counters"] != txn.state.counters
-    ):
-        _save(state.save_counters, project, txn.state.counters, counters)
-        done.append(f"{project.rel(project.counters_path)} raised to the highest numbers in use")
-    if project.registry_path is not None and (
-        exam.registry is None or exam.registry["counters"] != txn.registry.counters
-        or not txn.registry.ids <= {i.upper() for i in exam.registry["ids"]}
-    ):
-        state.save_registry(project, txn.registry)
-        done.append(f"worktree registry {project.registry_path} raised to the highest numbers and IDs in use")
+            numbered.setdefault(task, {}).update(lacking)
+    wanted = {task: assign.Wanted(new_ids.get(task, task.id or ""), numbered.get(task, {}),
+                                  kept=exam.fills.get(task, {}), new_id=task in new_ids)
+              for task in [*numbered, *new_ids]}
+    replaced: dict[Task, dict[str, str]] = {}  # each renumbered task's new external_ids values
+    by_wanted = {id(w): task for task, w in wanted.items()}
+
+    def write(w: assign.Wanted, external: dict[str, str]) -> Path:
+        task = by_wanted[id(w)]
+        replaced[task] = external
+        line = _repair_task(project, exam, task, new_ids.get(task), external, previous_ext.get(task, []))
+        if line:
+            done.append(line)
+        return task.path
+
+    if wanted:
+        assign.assign(txn, list(wanted.values()), write)
+    if not txn.numbers_saved:
+        txn.save_numbers()
 
     final: dict[str, dict[str, str]] = {}
     for task in exam.tasks:
         task_id = new_ids.get(task, task.id)
-        replace = {**exam.fills.get(task, {}), **renumbered.get(task, {})}
-        line = _repair_task(project, exam, task, new_ids.get(task), replace, previous_ext.get(task, []))
-        if line:
-            done.append(line)
+        if task in wanted:
+            replace = replaced[task]
+        else:
+            replace = exam.fills.get(task, {})
+            line = _repair_task(project, exam, task, None, replace, [])
+            if line:
+                done.append(line)
         if task_id and _KEY_RE.fullmatch(task_id) and task_id not in final:
             final[task_id] = {r.tool: r.text() for r in external_ids.refs_in(_ext_dict(task, replace))}
     for key, entry in exam.mappings.items():
@@ -603,6 +646,7 @@ class Result:
     findings: list[Finding]
     fixed: list[str]
     tasks: int
+    notes: int = 0
 
 
 def run(project: Project, fix: bool) -> Result:
@@ -610,7 +654,7 @@ def run(project: Project, fix: bool) -> Result:
     with lock.held(project.lock_path):
         exam = examine(project)
         if not fix or not any(f.fixable for f in exam.findings):
-            return Result(exam.findings, [], len(exam.tasks))
+            return Result(exam.findings, [], len(exam.tasks), exam.notes)
         if exam.newer:
             raise StateError("a state file was written by a newer taskmint; upgrade taskmint before "
                              "`taskmint doctor --fix` (nothing was changed)")
@@ -618,4 +662,4 @@ def run(project: Project, fix: bool) -> Result:
         fixed = repair(project, exam)
         leftover = [f for f in exam.findings if f.code == "unfixed"]
         after = examine(project)
-        return Result(leftover + after.findings, fixed, len(after.tasks))
+        return Result(leftover + after.findings, fixed, len(after.tasks), after.notes)

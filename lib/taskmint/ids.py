@@ -17,12 +17,18 @@ SAFETY = 1000
 PREFIX_RE = re.compile(r"[A-Z0-9]{2,4}")
 ID_RE = re.compile(r"TASK-(?:([A-Z0-9]{2,4})-)?([0-9A-F]{4,})((?:\.[1-9][0-9]*)*)", re.IGNORECASE)
 # File names carry the ID in upper case and a lower-case slug, which keeps a hex-looking
-# slug word from being read as part of the ID.
-FILENAME_RE = re.compile(r"(TASK-(?:[A-Z0-9]{2,4}-)?[0-9A-F]{4,}(?:\.[1-9][0-9]*)*)(?:-|\.md$)")
+# slug word from being read as part of the ID. Digits are the one overlap: in
+# TASK-98C8-2024-roadmap.md, 98C8 fits a prefix and 2024 a hash, so the name fits both
+# TASK-98C8 (slug "2024-roadmap") and TASK-98C8-2024. task_filename writes such a name with
+# "--" after the ID (TASK-98C8--2024-roadmap.md), which no ID contains; a name that still
+# fits both readings (written before, or by hand) carries no ID: only its frontmatter says.
+_AMBIGUOUS = r"(?!TASK-[0-9A-F]{4}-[0-9]{4,}(?:-(?!-)|\.md(?:\0|\Z)))"
+FILENAME_RE = re.compile(_AMBIGUOUS + r"(TASK-(?:[A-Z0-9]{2,4}-)?[0-9A-F]{4,}(?:\.[1-9][0-9]*)*)(?:-|\.md\Z)")
 # FILENAME_RE over many names joined with NUL (which no file name holds): each match is one
 # whole name, capturing its ID or "". A regex pass in C instead of a Python call per file;
 # at 10,000 tasks that was most of a create's scan of tasks/.
-_JOINED_RE = re.compile(r"(?:(TASK-(?:[A-Z0-9]{2,4}-)?[0-9A-F]{4,}(?:\.[1-9][0-9]*)*)(?=-|\.md(?:\0|\Z))|)[^\0]+\0?")
+_JOINED_RE = re.compile(r"(?:" + _AMBIGUOUS
+                        + r"(TASK-(?:[A-Z0-9]{2,4}-)?[0-9A-F]{4,}(?:\.[1-9][0-9]*)*)(?=-|\.md(?:\0|\Z))|)[^\0]+\0?")
 EPIC_RE = re.compile(r"EPIC-0*([0-9]{1,3})", re.IGNORECASE)
 SLUG_MAX = 50
 
@@ -32,7 +38,9 @@ def is_valid_id(value: object) -> bool:
 
 
 def normalize(task_id: str) -> str:
-    return task_id.upper()
+    """The one form of an internal ID in the state and in comparisons: `id: task-99af` in a
+    file is TASK-99AF everywhere else."""
+    return task_id.strip().upper()
 
 
 def id_from_filename(name: str) -> str | None:
@@ -101,4 +109,8 @@ def slugify(title: str) -> str:
 
 
 def task_filename(task_id: str, title: str) -> str:
-    return f"{task_id}-{slugify(title)}.md"
+    """``<ID>-<slug>.md``, or ``<ID>--<slug>.md`` when the slug would read as part of the ID."""
+    name = f"{task_id}-{slugify(title)}.md"
+    if id_from_filename(name) != task_id:
+        name = f"{task_id}--{slugify(title)}.md"
+    return name

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from taskmint import atomic, config, external_ids, frontmatter, ids, tasks
+from taskmint import assign, atomic, config, external_ids, frontmatter, ids, tasks
 from taskmint.errors import TaskmintError, UsageError
 from taskmint.project import Project
 from taskmint.transaction import Txn, transaction
@@ -96,7 +95,7 @@ def resolve(project: Project, txn: Txn, ref: str) -> tasks.TaskFile:
         raise UsageError("no task ID given; pass an internal ID like TASK-A3F2 or an external one like PROJ-12")
     by_name = tasks.ids_by_filename(project)
     internal = ref.upper().startswith("TASK-")
-    task_id = ref.upper() if internal else _external_to_internal(project, txn, ref)
+    task_id = ids.normalize(ref) if internal else _external_to_internal(project, txn, ref)
     paths = _files_with_id(project, task_id, by_name)
     if not paths and internal and external_ids.candidates(ref):
         # TASK-12 can be an external ID too: TASK is a valid Jira or Linear key.
@@ -175,32 +174,34 @@ def create(
     cfg = config.load(project)
     project.check_inside(project.tasks_dir / "backlog" / "x.md")
     with transaction(project) as txn:
-        taken = txn.known_ids() | tasks.task_ids(project)
+        taken = txn.task_ids()
         if parent is not None:
             parent_file = resolve(project, txn, parent)
             parent_id = str(parent_file.meta["id"]).upper()
             task_id = ids.subtask_id(parent_id, taken)
         else:
             task_id = ids.new_id(prefix, len(taken), lambda c: c.upper() in taken)
-        external = txn.allocate(cfg)
-        txn.save_numbers([task_id])
+        path = tasks.status_dir(project, "backlog") / ids.task_filename(task_id, title)
+        if path.exists():
+            raise TaskmintError(f"{project.rel(path)} already exists; run `taskmint doctor`")
         now = _now()
         fields: dict[str, Any] = {
             "id": task_id, "title": title, "status": "backlog", "created": now, "updated": now,
-            "priority": priority, "tags": tags, "external_ids": external,
+            "priority": priority, "tags": tags, "external_ids": {},  # filled in by write()
         }
         if epic is not None:
             fields["epic"] = epic
         if parent is not None:
             fields["parent"] = parent_id
-        path = tasks.status_dir(project, "backlog") / ids.task_filename(task_id, title)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists():
-            raise TaskmintError(f"{project.rel(path)} already exists; run `taskmint doctor`")
-        txn.state.add_mapping(task_id, external)
-        try:
+
+        def write(external: dict[str, str]) -> Path:
+            fields["external_ids"] = external
+            path.parent.mkdir(parents=True, exist_ok=True)
             atomic.write_atomic(path, frontmatter.new_text(fields, _DEFAULT_BODY).encode("utf-8"))
-            txn.save_mapping()
+            return path
+
+        try:
+            assign.assign_one(txn, assign.Wanted(task_id, assign.local_tools(cfg)), write)
         except BaseException:
             _undo_unmapped(project, path, task_id)
             raise
@@ -229,10 +230,10 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
 
 def _sync_mapping(txn: Txn, meta: dict[str, Any]) -> None:
     """Heal a mapping entry lost to a crash between the task write and the mapping write."""
-    task_id = str(meta.get("id"))
+    task_id = ids.normalize(str(meta.get("id")))
     ext = {r.tool: r.text() for r in external_ids.refs_in(meta.get("external_ids"))}
     if ext and task_id not in txn.state.mappings:
-        txn.state.mappings[task_id] = ext
+        txn.state.add_mapping(task_id, ext)
         txn.save_mapping()
 
 

@@ -59,6 +59,7 @@ class State:
         return set(mapping_text.ids(self.mapping_source.upper())) | set(map(str.upper, self._added))
 
     def add_mapping(self, task_id: str, external: dict[str, str]) -> None:
+        task_id = ids.normalize(task_id)  # `id: task-99af` in a file is TASK-99AF here
         if self._parsed is None:
             self._added[task_id] = external
         else:
@@ -265,9 +266,9 @@ def _add_unmapped(project: Project, state: State, metas: list[dict]) -> None:
     for meta in metas:
         task_id = meta.get("id")
         ext = {r.tool: r.text() for r in external_ids.refs_in(meta.get("external_ids"))}
-        if ids.is_valid_id(task_id) and ext and task_id.upper() not in known:
-            state.mappings[task_id.upper()] = ext
-            known.add(task_id.upper())
+        if ids.is_valid_id(task_id) and ext and ids.normalize(task_id) not in known:
+            state.mappings[ids.normalize(task_id)] = ext
+            known.add(ids.normalize(task_id))
             added += 1
     if added:
         rel = project.rel(project.mapping_path)

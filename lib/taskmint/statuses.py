@@ -4,8 +4,6 @@ A project declares them in .claude/taskmint.yaml (``statuses:``, status -> categ
 without the key the five default statuses apply. Statuses compare case-insensitively
 (``BACKLOG`` is ``backlog``) and are written in their declared spelling. ``completed`` lives
 in tasks/completed/YYYY-MM/, every other status in tasks/<status>/.
-
-Standard library only (``quick_load`` runs at SessionStart, before the dependencies exist).
 """
 from __future__ import annotations
 
@@ -110,36 +108,3 @@ def load(project: Project) -> Statuses:
     from taskmint import config
 
     return config.load(project).statuses
-
-
-# --- without a YAML parser (SessionStart) --------------------------------------------------
-
-_KEY_LINE_RE = re.compile(r"statuses[ \t]*:[ \t]*(?:#.*)?$")
-_ENTRY_RE = re.compile(r"[ \t]+(['\"]?)([A-Za-z][A-Za-z0-9_-]*)\1[ \t]*:[ \t]*([a-z]+)[ \t]*(?:#.*)?$")
-
-
-def quick_load(project: Project) -> Statuses:
-    """The declared statuses read line by line from a block-style ``statuses:`` mapping; the
-    defaults when there is none or it is written in a form this reader does not know."""
-    try:
-        lines = project.config_path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return DEFAULTS
-    found: dict[str, str] = {}
-    inside = False
-    for line in lines:
-        if not inside:
-            inside = bool(_KEY_LINE_RE.match(line))
-            continue
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if not line[0].isspace():
-            break
-        m = _ENTRY_RE.match(line)
-        if m is None:
-            return DEFAULTS
-        found[m.group(2)] = m.group(3)
-    try:
-        return from_mapping(found, "") if found else DEFAULTS
-    except TaskmintError:
-        return DEFAULTS

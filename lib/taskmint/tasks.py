@@ -22,6 +22,17 @@ class TaskFile:
     doc: frontmatter.Document | None
     meta: dict[str, Any]
 
+    @property
+    def is_note(self) -> bool:
+        return self.doc is None  # is_note(self.text), already split
+
+
+def is_note(text: str) -> bool:
+    """The one rule for which Markdown files under tasks/ are tasks: a file without
+    frontmatter is a note (a README, a guide, a report kept beside the tasks), which doctor
+    counts, and list, SessionStart and the hooks leave alone. Standard library only."""
+    return frontmatter.split(text) is None
+
 
 def walk(directory: Path) -> Iterator[Path]:
     """Every *.md file below ``directory``; symlinks are not followed, so a link cannot
@@ -58,10 +69,18 @@ def ids_by_filename(project: Project) -> dict[str, list[Path]]:
     return found
 
 
-def task_ids(project: Project) -> set[str]:
-    """The IDs ids_by_filename knows, fast enough for every create at 10,000 tasks."""
+def folders(project: Project) -> list[str]:
+    """tasks/ and every folder below it."""
+    return [folder for folder, _ in _md_names(str(project.tasks_dir))]
+
+
+def task_ids(project: Project, folders: list[str] | None = None) -> set[str]:
+    """The IDs ids_by_filename knows, fast enough for every create at 10,000 tasks; the
+    folders walked are appended to ``folders``."""
     found: set[str] = set()
     for folder, names in _md_names(str(project.tasks_dir)):
+        if folders is not None:
+            folders.append(folder)
         named = ids.ids_of_names(names)
         found.update(named)  # file names carry IDs in upper case
         if "" in named:
@@ -101,13 +120,14 @@ def read(project: Project, path: Path) -> TaskFile:
 
 
 def iter_frontmatter(project: Project) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """(path, frontmatter) of every readable task file; unreadable ones are skipped."""
+    """(path, frontmatter) of every readable task file; unreadable ones and notes are skipped."""
     for path in walk(project.tasks_dir):
         try:
             task = read(project, path)
         except TaskmintError:
             continue
-        yield path, task.meta
+        if not task.is_note:
+            yield path, task.meta
 
 
 def status_dir(project: Project, status: str, when: datetime | None = None) -> Path:

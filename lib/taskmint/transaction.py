@@ -10,8 +10,9 @@ import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
-from taskmint import external_ids, floor_cache, lock, state
+from taskmint import disk_numbers, external_ids, floor_cache, lock, state, tasks
 from taskmint.config import Config
 from taskmint.external_ids import ExternalRef
 from taskmint.project import Project
@@ -25,17 +26,39 @@ class Txn:
     # The counters after allocate issued numbers: at or above every number the mapping can
     # hold until this transaction ends, since the mapping gains only numbers issued here.
     issued: dict | None = None
+    # The folders of tasks/ as this transaction walked them (None: not walked yet), and the
+    # numbers their task files carry.
+    folders: list[str] | None = None
+    disk: disk_numbers.Folders | None = None
 
     def known_ids(self) -> set[str]:
         return self.state.mapping_ids() | self.registry.ids
 
+    def task_ids(self) -> set[str]:
+        """Every ID the state and the task files know (the walk is kept for allocate)."""
+        self.folders = []
+        return self.known_ids() | tasks.task_ids(self.project, self.folders)
+
+    def on_disk(self) -> disk_numbers.Folders:
+        if self.disk is None:
+            self.disk = disk_numbers.Folders(self.project)
+        return self.disk
+
+    def wrote(self, path: Path, refs: list[ExternalRef]) -> None:
+        """A task file carrying ``refs`` was written to ``path`` in this transaction."""
+        if self.disk is not None:
+            self.disk.wrote(str(path.parent), refs)
+
     def allocate(self, config: Config) -> dict[str, str]:
         """The next number for every configured tool, above anything this worktree, any
-        other worktree (via the registry) or the mapping has seen."""
+        other worktree (via the registry), the mapping or a task file in tasks/ has seen."""
         floor, covers_mapping = floor_cache.floor(self.project, self.state.mapping_sha256)
         if not covers_mapping:
             external_ids.merge_max(floor, state.mapping_max(self.state.mappings))
         external_ids.merge_max(floor, self.registry.counters)
+        if self.folders is None:
+            self.folders = tasks.folders(self.project)
+        external_ids.merge_max(floor, self.on_disk().highest(self.folders))
         external_ids.merge_max(self.state.counters, floor)
         issued: dict[str, str] = {}
         for tool, key in config.tools.items():
@@ -71,3 +94,5 @@ def transaction(project: Project) -> Iterator[Txn]:
             txn.save_numbers()
             txn.save_mapping()
         yield txn
+        if txn.disk is not None:
+            txn.disk.save()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from taskmint import atomic, frontmatter, service, statuses, tasks
+from taskmint import atomic, external_ids, frontmatter, service, statuses, tasks
 from taskmint.errors import TaskmintError
 from taskmint.project import Project
 from taskmint.transaction import transaction
@@ -49,6 +49,7 @@ def move(project: Project, ref: str, wanted: str) -> Moved:
         # Under the lock no taskmint process can create it meanwhile.
         if target != task.path and os.path.lexists(target):
             raise TaskmintError(f"{project.rel(target)} already exists; run `taskmint doctor`")
+        txn.on_disk().validate([str(task.path.parent), str(target_dir)])  # keep their numbers cached
         updates: dict[str, Any] = {}
         if written != status:
             updates = {"status": status, "updated": now}
@@ -63,6 +64,9 @@ def move(project: Project, ref: str, wanted: str) -> Moved:
             target_dir.mkdir(parents=True, exist_ok=True)
             atomic.move_no_clobber(task.path, target)
         meta = tasks.read(project, target).meta
+        if target != task.path:
+            txn.wrote(task.path, [])
+        txn.wrote(target, external_ids.refs_in(meta.get("external_ids")))
         service._sync_mapping(txn, meta)
         return Moved(service.info(project, target, meta), previous, changed=True)
 

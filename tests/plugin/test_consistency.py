@@ -95,11 +95,3 @@ def test_what_it_reports_is_what_doctor_fix_repairs(tm_project: Project, write_f
     assert problems(tm_project) == []
 
 
-
-def test_declared_status_folders_are_checked_too(tm_project: Project, write_file) -> None:
-    with open(tm_project.config_path, "a", encoding="utf-8") as f:
-        f.write("statuses:   # the project's own\n  backlog: open\n  'review_complete': review  # ok\n"
-                "  completed: done\n")
-    write_file(tm_project.tasks_dir / "review_complete" / "TASK-0BAD-x.md", "---\nid: TASK-0BAD\ntitle: X\n---\n")
-    write_file(tm_project.tasks_dir / "in_review" / "TASK-0BEE-y.md", "---\nid: TASK-0BEE\ntitle: Y\n---\n")
-    assert problems(tm_project) == ["1 task file(s) have IDs the mapping does not know (TASK-0BAD)"]

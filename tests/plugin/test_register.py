@@ -145,7 +145,7 @@ def test_epic_gives_the_prefix_and_parent_a_subtask_id(tm_project: Project, writ
 
 
 @pytest.mark.parametrize("text, problem", [
-    ("Just notes\n", "no YAML frontmatter"),
+    ("title: Forgot the dashes\n", "no YAML frontmatter"),  # a plain note is left alone (issue 10 item 10)
     ("---\nowner: me\n---\n", "has no title"),
     ("---\ntitle: [unclosed\n---\n", "not valid YAML"),
 ])
@@ -230,6 +230,78 @@ def test_concurrent_registrations_never_share_a_number(tm_project: Project, writ
     assert sorted(r["external"]["jira"] for r in results) == sorted(f"PROJ-{i}" for i in range(1, n + 1))
     st = _state(tm_project)
     assert len(st.mappings) == n and st.counters["jira"] == {"PROJ": n} and st.counters["github"] == n
+
+
+# --- issue 10 ------------------------------------------------------------------------------
+
+
+def _hook_write(project: Project, env: dict[str, str], rel: str, text: str) -> dict:
+    """Write ``rel`` as the agent's Write tool does, then run the real PostToolUse hook on it."""
+    path = project.root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    payload = tool_payload("PostToolUse", project, rel, content=text)
+    payload["tool_response"] = {"type": "create", "filePath": str(path), "content": text, "originalFile": None}
+    proc = run_hook("post-tool-use", payload, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return hook_output(proc)
+
+
+def _ids_on_disk(project: Project) -> list[tuple[str, dict]]:
+    return sorted((str(meta["id"]), meta["external_ids"]) for _, meta in tasks.iter_frontmatter(project))
+
+
+def test_item1_copy_of_a_task_with_a_digit_leading_title_gets_new_numbers(tm_project: Project, project_env,
+                                                                          taskmint) -> None:
+    created = json.loads(taskmint("create", "2024 roadmap", "--json", root=tm_project.root).stdout)
+    original = tm_project.root / created["path"]
+    assert ids.id_from_filename(original.name) == created["id"]  # the name no longer reads as a longer ID
+    _hook_write(tm_project, project_env, "tasks/in_progress/roadmap-copy.md", original.read_text())
+    found = _ids_on_disk(tm_project)
+    assert len({i for i, _ in found}) == 2
+    assert sorted(ext["jira"] for _, ext in found) == ["PROJ-1", "PROJ-2"]
+
+
+def test_item1_copy_of_a_task_whose_old_style_name_is_ambiguous_gets_new_numbers(tm_project: Project, project_env,
+                                                                                 taskmint) -> None:
+    created = json.loads(taskmint("create", "2024 roadmap", "--json", root=tm_project.root).stdout)
+    original = tm_project.root / created["path"]
+    old_style = original.with_name(f"{created['id']}-2024-roadmap.md")  # as taskmint named it before
+    original.rename(old_style)
+    _hook_write(tm_project, project_env, "tasks/in_progress/roadmap-copy.md", old_style.read_text())
+    assert sorted(ext["jira"] for _, ext in _ids_on_disk(tm_project)) == ["PROJ-1", "PROJ-2"]
+
+
+def test_item1_copy_of_a_task_renamed_by_hand_gets_new_numbers(tm_project: Project, project_env, taskmint) -> None:
+    created = json.loads(taskmint("create", "Renamed", "--json", root=tm_project.root).stdout)
+    original = tm_project.root / created["path"]
+    renamed = original.with_name("TASK-BEEF-my-own-name.md")  # a name that names another ID
+    original.rename(renamed)
+    _hook_write(tm_project, project_env, "tasks/backlog/copy.md", renamed.read_text())
+    found = _ids_on_disk(tm_project)
+    assert len({i for i, _ in found}) == 2
+    assert sorted(ext["jira"] for _, ext in found) == ["PROJ-1", "PROJ-2"]
+
+
+def test_item1_copy_of_a_task_unreadable_mid_edit_gets_new_numbers(tm_project: Project, project_env,
+                                                                   taskmint) -> None:
+    created = json.loads(taskmint("create", "Mid edit", "--json", root=tm_project.root).stdout)
+    original = tm_project.root / created["path"]
+    text = original.read_text()
+    original.write_text(text.replace("priority: medium", "priority: [unclosed"))  # invalid YAML for a moment
+    out = _hook_write(tm_project, project_env, "tasks/in_progress/copy.md", text)
+    assert "belongs to" in out["hookSpecificOutput"]["additionalContext"]
+    [(_, meta)] = list(tasks.iter_frontmatter(tm_project))  # the copy; the original does not parse
+    assert meta["id"] != created["id"] and meta["external_ids"] == {"jira": "PROJ-2", "github": "#2"}
+
+
+def test_item1_task_rewritten_from_scratch_still_keeps_its_ids(tm_project: Project, project_env, taskmint) -> None:
+    created = json.loads(taskmint("create", "2024 plan", "--json", root=tm_project.root).stdout)
+    original = tm_project.root / created["path"]
+    text = original.read_text()
+    original.unlink()
+    _hook_write(tm_project, project_env, "tasks/backlog/plan.md", text)
+    assert _ids_on_disk(tm_project) == [(created["id"], created["external_ids"])]
 
 
 def test_a_declared_status_folder_holds_tasks_and_gives_its_status(tm_project: Project, write_file) -> None:

@@ -50,7 +50,7 @@ def test_a_healthy_project_has_no_findings(project: Project, taskmint) -> None:
     for n in range(3):
         make(project, f"task {n}")
     service.complete(project, "PROJ-2")
-    assert report(taskmint, project) == (0, {"ok": True, "tasks": 3, "fixed": [], "problems": []})
+    assert report(taskmint, project) == (0, {"ok": True, "tasks": 3, "notes": 0, "fixed": [], "problems": []})
     proc = taskmint("doctor", "--fix", root=project.root)
     assert proc.returncode == 0 and proc.stdout == "no problems (3 task files)\n"
     assert taskmint("doctor", "--quiet", root=project.root).stdout == ""
@@ -272,7 +272,6 @@ def test_missing_state_files_are_rebuilt(project: Project, taskmint) -> None:
 
 @pytest.mark.parametrize("name, content, code", [
     ("TASK-AB12-broken.md", "---\nid: TASK-AB12\ntitle: [unclosed\n---\n", "unreadable"),
-    ("notes.md", "just notes, no frontmatter\n", "no-frontmatter"),
     ("odd.md", "---\nid: 42\ntitle: odd\nstatus: backlog\n---\n", "bad-id"),
     ("TASK-001-old.md", "---\nid: TASK-001\ntitle: old\nstatus: backlog\n---\n", "legacy-id"),
     ("TASK-CD34-x.md", "---\nid: TASK-CD34\ntitle: x\nstatus: backlog\nexternal_ids:\n  jira: nope\n---\n",

@@ -99,12 +99,16 @@ def test_is_valid_id(value, valid):
     ("TASK-A3F2.3-sub.md", "TASK-A3F2.3"),
     ("TASK-A3F2.3.1-sub-sub.md", "TASK-A3F2.3.1"),
     ("README.md", None), ("TASK-A3F-x.md", None), ("TASK-A3F2x.md", None), ("notes-TASK-A3F2.md", None),
+    # issue 10 item 1: digits fit both a hash and a slug word, so these names fit two IDs
+    ("TASK-98C8-2024-roadmap.md", None), ("TASK-98C8-2024.md", None),
+    ("TASK-98C8--2024-roadmap.md", "TASK-98C8"), ("TASK-98C8-2024--roadmap.md", "TASK-98C8-2024"),
+    ("TASK-98C8-202-x.md", "TASK-98C8"), ("TASK-FIX-A3F2-2024-x.md", "TASK-FIX-A3F2"),
 ])
 def test_id_from_filename_compares_whole_ids(name, task_id):
     assert ids.id_from_filename(name) == task_id
 
 
-_NAME_PARTS = ["TASK-", "FIX-", "A3F2", "a3f2", "7", ".1", "-", ".md", "\n", "x"]
+_NAME_PARTS = ["TASK-", "FIX-", "A3F2", "a3f2", "7", ".1", "-", ".md", "\n", "x", "2024", "--"]
 
 
 def _agrees_with_id_from_filename(names: list[str]) -> None:
@@ -155,4 +159,15 @@ def test_task_filename_reads_back_the_id(title):
     task_id = ids.new_id("FIX", 0, lambda c: False)
     name = ids.task_filename(task_id, title)
     assert ids.id_from_filename(name) == task_id
-    assert "/" not in name and len(name) <= len(task_id) + 1 + ids.SLUG_MAX + len(".md")
+    assert "/" not in name and len(name) <= len(task_id) + len("--") + ids.SLUG_MAX + len(".md")
+
+
+_DIGITS = st.text("0123456789", min_size=4, max_size=6)
+
+
+@given(st.one_of(st.builds("TASK-{}".format, st.text("0123456789ABCDEF", min_size=4, max_size=6)),
+                 st.builds("TASK-{}-{}".format, st.sampled_from(["98C8", "E123", "FIX", "E01"]), _DIGITS)),
+       st.one_of(st.text(max_size=40), st.builds("{} {}".format, _DIGITS, st.text(max_size=20))))
+def test_item1_task_filename_reads_back_any_id_after_any_title(task_id, title):
+    # issue 10 item 1: TASK-98C8 titled "2024 roadmap" must not read back as TASK-98C8-2024
+    assert ids.id_from_filename(ids.task_filename(task_id, title)) == task_id

@@ -22,6 +22,7 @@ def run(project: Project, args: argparse.Namespace) -> int:
         output.emit_json({
             "ok": not result.findings,
             "tasks": result.tasks,
+            "notes": result.notes,
             "fixed": result.fixed,
             "problems": [vars(f) for f in result.findings],
         })
@@ -30,6 +31,9 @@ def run(project: Project, args: argparse.Namespace) -> int:
         print(f"fixed: {line}")
     for finding in result.findings:
         print(finding.line())
+    if result.notes and not args.quiet:
+        print(f"{result.notes} note{'s' * (result.notes != 1)} (Markdown without frontmatter) under tasks/: "
+              "not tasks, left alone")
     if not result.findings:
         if not args.quiet:
             print(f"no problems ({result.tasks} task files)")

@@ -2,8 +2,9 @@
 
 Quick means: file names, not file contents. A task file's name carries its ID
 (``<ID>-<slug>.md``), so one directory walk and one JSON read compare every task with the
-mapping; only the rare file whose name carries no ID is opened, and only its frontmatter
-lines are scanned (no YAML parser). Standard library only: it also runs before the
+mapping; only the rare file whose name carries no ID, or one the mapping lacks (renamed by
+hand), is opened, and only its frontmatter lines are scanned (no YAML parser). Which files
+are tasks is tasks.is_note's rule, as in doctor: notes are left out. Standard library only: it also runs before the
 dependencies are provisioned. It reports what ``taskmint doctor --fix`` repairs: IDs the
 mapping lacks, mapping entries without a file (a deleted task; its numbers stay used),
 duplicate IDs and task files without an ID.
@@ -14,7 +15,7 @@ import json
 import re
 from pathlib import Path
 
-from taskmint import frontmatter, ids, statuses, tasks
+from taskmint import frontmatter, ids, tasks
 from taskmint.project import Project
 
 _ID_LINE_RE = re.compile(r"id[ \t]*:[ \t]*(['\"]?)([^'\"#\s]+)\1[ \t]*(?:#.*)?$")
@@ -24,19 +25,23 @@ _EXAMPLES = 3
 
 def problems(project: Project) -> list[str]:
     """What is inconsistent, one sentence each; empty when all is well."""
+    mapped, problem = _mapped_ids(project)
     files: dict[str, list[str]] = {}
     without_id: list[str] = []
-    declared = statuses.quick_load(project)
-    for path in tasks.walk(project.tasks_dir):
-        if declared.of_folder(project, path) is None:
-            continue  # tasks/README.md and the like are not tasks
-        task_id = ids.id_from_filename(path.name) or _id_in_head(path)
+    for path in tasks.walk(project.tasks_dir):  # every task under tasks/, archive/ too, as doctor
+        task_id = ids.id_from_filename(path.name)
+        if task_id is None or (not problem and task_id.upper() not in mapped):
+            # no ID in the name, or one the mapping lacks (a file renamed by hand): its
+            # frontmatter says which task it is, or that it is a note
+            head = _head(path)
+            if head is None or tasks.is_note(head):
+                continue
+            task_id = _id_in_head(head)
         if task_id is None:
             without_id.append(project.rel(path))
         else:
             files.setdefault(task_id.upper(), []).append(project.rel(path))
     found: list[str] = []
-    mapped, problem = _mapped_ids(project)
     if problem:
         if files or problem != "missing":
             found.append(f"{project.rel(project.mapping_path)} is {problem}")
@@ -75,13 +80,16 @@ def _mapped_ids(project: Project) -> tuple[set[str], str | None]:
     return {str(k).upper() for k in mappings}, None
 
 
-def _id_in_head(path: Path) -> str | None:
-    """The ``id:`` of a file whose name does not carry it, without a YAML parser."""
+def _head(path: Path) -> str | None:
     try:
         with open(path, "rb") as f:
-            head = f.read(_HEAD_BYTES).decode("utf-8", errors="replace")
+            return f.read(_HEAD_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return None
+
+
+def _id_in_head(head: str) -> str | None:
+    """The ``id:`` of a file whose name does not carry it, without a YAML parser."""
     doc = frontmatter.split(head)
     if doc is None:
         return None

@@ -21,12 +21,22 @@ EVENTS = ("session-start", "prompt", *TOOL_EVENTS)
 HOOK_LOCK_TIMEOUT = "20"
 
 
-def area(root: str, cwd: str, file_path: str) -> str | None:
-    """"task" for a Markdown file under tasks/, "state" for .claude/state/*.json, else None."""
+def locate(root: str, cwd: str, file_path: str) -> str | None:
+    """Where a tool call's ``file_path`` lies inside the project ``root`` (relative, with
+    os.sep), or None. The one comparison every hook makes: the root or the path may reach
+    the project through a symlink, so both are also compared with their folders resolved
+    (the file itself is not: a symlinked task file is refused, not followed)."""
     path = os.path.normpath(os.path.join(cwd, file_path))
     rel = _inside(path, os.path.normpath(root))
-    if rel is None:  # the root or the path may reach the project through a symlink
-        rel = _inside(os.path.realpath(path), os.path.realpath(root))
+    if rel is None:
+        real = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+        rel = _inside(real, os.path.realpath(root))
+    return rel
+
+
+def area(root: str, cwd: str, file_path: str) -> str | None:
+    """"task" for a Markdown file under tasks/, "state" for .claude/state/*.json, else None."""
+    rel = locate(root, cwd, file_path)
     if rel is None:
         return None
     parts = rel.split(os.sep)
