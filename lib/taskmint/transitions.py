@@ -28,6 +28,14 @@ class Moved:
     def reopened(self) -> bool:
         return self.changed and self.previous == statuses.COMPLETED and self.task["status"] != statuses.COMPLETED
 
+    def line(self) -> str:
+        """What happened, in one line."""
+        task = self.task
+        if not self.changed:
+            return f"{task['id']} already has status {task['status']}: {task['path']}"
+        verb = "reopened" if self.reopened else "moved"
+        return f"{verb} {task['id']} from {self.previous or 'no known status'} to {task['status']}: {task['path']}"
+
 
 def move(project: Project, ref: str, wanted: str) -> Moved:
     declared = statuses.load(project)

@@ -21,13 +21,5 @@ def run(project: Project, args: argparse.Namespace) -> int:
         output.emit_json({**moved.task, "previous_status": moved.previous, "changed": moved.changed,
                           "reopened": moved.reopened})
     else:
-        print(describe(moved))
+        print(moved.line())
     return 0
-
-
-def describe(moved: transitions.Moved) -> str:
-    task = moved.task
-    if not moved.changed:
-        return f"{task['id']} already has status {task['status']}: {task['path']}"
-    verb = "reopened" if moved.reopened else "moved"
-    return f"{verb} {task['id']} from {moved.previous or 'no known status'} to {task['status']}: {task['path']}"

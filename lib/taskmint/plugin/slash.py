@@ -11,6 +11,7 @@ report it); on any error it exits 2, which blocks the command, and shows the use
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from taskmint import output, project_commands, service
@@ -45,8 +46,6 @@ def handle(payload: dict) -> Answer:
 
 def _ours(project: Project, name: str, source: object) -> bool:
     """Whether the bare command ``name`` runs a command file taskmint wrote."""
-    from pathlib import Path
-
     root = Path.home() if source == "userSettings" else project.root
     return project_commands.is_taskmints(project_commands.path_of(root, name))
 
@@ -91,14 +90,13 @@ def _has_report(project: Project, rel: str) -> bool:
 
 def _move(project: Project, text: str, name: str) -> tuple[str, str]:
     from taskmint import transitions
-    from taskmint.commands.move import describe
 
     words = text.split()
     if len(words) != 2:
         what = "nothing" if not words else f"{len(words)} word{'s' * (len(words) != 1)}"
         raise UsageError(f"{what} given; usage: /{name} <ID> <status>, e.g. /{name} PROJ-12 in_progress")
     moved = transitions.move(project, words[0], words[1])
-    line = describe(moved)
+    line = moved.line()
     return f"taskmint {line}:\n{_details(moved.task)}", f"taskmint: {line}"
 
 
