@@ -99,9 +99,9 @@ def _version(text: str) -> tuple[int, ...]:
 
 def test_manifest_declares_the_oldest_claude_code_and_every_host(claude_bin, claude_home) -> None:
     plugin = json.loads(PLUGIN_JSON.read_text(encoding="utf-8"))
-    # 2.1.116 is the first release whose code knows the UserPromptExpansion hook (README, "Claude Code versions")
-    assert plugin["engines"] == {"claude-code": ">=2.1.116"}
-    assert _version("2.1.116") <= _version(PINNED_VERSION)
+    # the oldest release on which the plugin's e2e suite passes (README, "Claude Code versions")
+    assert plugin["engines"] == {"claude-code": ">=2.1.227"}
+    assert _version("2.1.227") <= _version(PINNED_VERSION)
     hosts = {"pypi.org", "files.pythonhosted.org", "api.github.com", "*.atlassian.net"}
     assert set(plugin["network"]["hosts"]) == hosts
     report = validate(claude_bin, REPO_ROOT, claude_home)
