@@ -52,6 +52,10 @@ def assign(txn: Txn, wanted: Sequence[Wanted], write: Callable[[Wanted, dict[str
     issued = [txn.allocate(Config(tools=dict(w.tools))) if w.tools else {} for w in wanted]
     new_ids = [w.task_id for w in wanted if w.new_id]
     if new_ids or any(issued):
+        if not txn.project.mapping_path.exists():
+            # A worktree's first task: counters without a mapping are a lost mapping to
+            # state.load, so a kill before step 4 would stop every command until doctor.
+            txn.save_mapping()
         txn.save_numbers(new_ids)
     done = []
     for w, numbers in zip(wanted, issued):

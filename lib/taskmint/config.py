@@ -1,6 +1,7 @@
 """The project's .claude/taskmint.yaml: which PM tools get external IDs."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from taskmint import schemas, statuses
@@ -8,6 +9,21 @@ from taskmint.errors import TaskmintError
 from taskmint.project import Project
 
 TOOLS = ("jira", "linear", "github", "azure_devops")
+# The keys schemas/config.schema.json accepts, said in words: (pattern, name, example, rule).
+KEYS = {
+    "jira": (re.compile(r"[A-Z][A-Z0-9_]{0,9}"), "Jira project key", "PROJ",
+             "an upper-case letter, then up to 9 upper-case letters, digits or _"),
+    "linear": (re.compile(r"[A-Z][A-Z0-9]{0,6}"), "Linear team key", "ENG",
+               "an upper-case letter, then up to 6 upper-case letters or digits"),
+}
+
+
+def key_problem(tool: str, key: object) -> str | None:
+    """"invalid Jira project key 'proj'; use ..." (the caller adds an example), or None."""
+    pattern, name, _, rule = KEYS[tool]
+    if isinstance(key, str) and pattern.fullmatch(key):
+        return None
+    return f"invalid {name} {key!r}; use {rule}"
 
 
 @dataclass(frozen=True)
@@ -35,6 +51,13 @@ def render(jira: str | None, linear: str | None, github: bool, azure_devops: boo
 
 
 def validate(data: object, where: str) -> Config:
+    tools = data.get("pm_tools") if isinstance(data, dict) else None
+    for tool in KEYS:
+        value = tools.get(tool) if isinstance(tools, dict) else None
+        if isinstance(value, str) and key_problem(tool, value):
+            _, name, example, rule = KEYS[tool]
+            raise TaskmintError(f"{where} is invalid (pm_tools.{tool} {value!r} is not a {name}: use {rule}, "
+                                f"e.g. {tool}: {example}); fix it or rewrite it with `taskmint init`")
     problem = schemas.problem("config", data)
     if problem:
         raise TaskmintError(f"{where} is invalid ({problem}); fix it or rewrite it with `taskmint init`")

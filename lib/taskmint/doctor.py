@@ -51,7 +51,7 @@ class Task:
     meta: dict[str, Any]
     id: str | None  # upper-cased; None when the file has none
     refs: list[ExternalRef]
-    order: tuple  # (created, path): see _first
+    order: tuple  # (created, in a folder other than its status's, path): see _first
 
 
 @dataclass
@@ -89,6 +89,8 @@ class Exam:
     status_fill: dict[Task, str] = field(default_factory=dict)
     moves: dict[Task, Path] = field(default_factory=dict)
     temp_files: list[Path] = field(default_factory=list)
+    missing_ext: dict[Task, dict[str, str]] = field(default_factory=dict)  # task -> the tools (and keys) it lacks
+    include_done: bool = False  # completed tasks get numbers too
     notes: int = 0  # Markdown files without frontmatter under tasks/ (tasks.is_note)
 
     def add(self, code: str, where: str, message: str, fixable: bool = True) -> None:
@@ -113,9 +115,10 @@ def _inspect(project: Project, path: Path, kind: str, exam: Exam) -> StateFile:
     except state.Unusable as e:
         found.problem = str(e)
     except StateError as e:
-        found.problem, found.newer = "written by a newer taskmint", True
+        found.problem, found.newer = "its version cannot be read", True
         exam.newer = True
-        exam.add("state-newer", rel, f"{e}; doctor changes nothing until then", fixable=False)
+        exam.add("state-newer", rel, f"{e}".removeprefix(f"{rel} ") + "; doctor changes nothing until then",
+                 fixable=False)
     return found
 
 
@@ -139,10 +142,14 @@ def _read_tasks(project: Project, exam: Exam) -> None:
             exam.notes += 1  # not a task: counted, never a finding
             continue
         meta = task.meta
+        for problem in frontmatter.anchor_problems(task.doc, frontmatter.REWRITTEN_KEYS):
+            exam.add("yaml-anchor", rel, problem, fixable=False)
         raw_id = meta.get("id")
         task_id = raw_id.strip().upper() if isinstance(raw_id, str) and raw_id.strip() else None
         refs = external_ids.refs_in(meta.get("external_ids"))
-        exam.tasks.append(Task(path, task.doc, meta, task_id, refs, (_when(meta.get("created")), rel)))
+        status, folder = meta.get("status"), tasks.status_of_folder(project, path)
+        misplaced = folder is not None and status in tasks.STATUSES and status != folder
+        exam.tasks.append(Task(path, task.doc, meta, task_id, refs, (_when(meta.get("created")), misplaced, rel)))
 
 
 def _id_findings(project: Project, exam: Exam) -> None:
@@ -152,9 +159,10 @@ def _id_findings(project: Project, exam: Exam) -> None:
         if task.id is None and raw_id in (None, ""):
             exam.missing_id.append(task)
             exam.add("missing-id", rel, "has no id; --fix gives it a new ID, external IDs for the configured tools "
-                     "it lacks, and a file name that carries the ID")
+                     "it lacks (not when it is completed, unless --include-done), and a file name that carries the ID")
         elif task.id is None or not _KEY_RE.fullmatch(task.id):
-            exam.add("bad-id", rel, f"id {raw_id!r} is not a task ID (TASK-<HASH>); fix it by hand", fixable=False)
+            said = frontmatter.value_text(task.doc, "id") or repr(raw_id)  # as written: 2025-01-08, not a repr
+            exam.add("bad-id", rel, f"id {said} is not a task ID (TASK-<HASH>); fix it by hand", fixable=False)
         elif not ids.is_valid_id(task.id):
             exam.add("legacy-id", rel, f"{task.id} is a legacy ID, not a taskmint hash ID; run `taskmint migrate`",
                      fixable=False)
@@ -169,13 +177,14 @@ def _id_findings(project: Project, exam: Exam) -> None:
 
 def _first(exam: Exam, task: Task, ref: ExternalRef | None = None) -> tuple:
     """Sort key of the copy that keeps a duplicated ID (or number): created first; within
-    the same second, the one the mapping records."""
+    the same second, the one the mapping records, then the one in its status's folder (a
+    copy written into another folder keeps the original's status)."""
     entry = exam.mappings.get(task.id or "")
     if ref is None:
         agrees = entry == {r.tool: r.text() for r in task.refs}
     else:
         agrees = entry is not None and entry.get(ref.tool) == ref.text()
-    return task.order[0], not agrees, task.order[1]
+    return task.order[0], not agrees, task.order[1], task.order[2]
 
 
 def _groups(exam: Exam) -> dict[str, list[Task]]:
@@ -246,6 +255,38 @@ def _mapping_findings(project: Project, exam: Exam, by_id: dict[str, list[Task]]
             exam.add("mapping-orphan", rel, f"{key} has no task file; --fix drops the entry (its numbers stay used)")
 
 
+def _done(exam: Exam, task: Task) -> bool:
+    """A completed task that is left without new numbers: adopting taskmint in an old
+    project must not mint numbers (or tracker issues) for finished work, unless asked."""
+    return task.meta.get("status") == "completed" and not exam.include_done
+
+
+def _lacking(exam: Exam, task: Task) -> dict[str, str]:
+    """The configured tools (tool -> key) for which the task has no external ID at all."""
+    ext = task.meta.get("external_ids")
+    ext = ext if isinstance(ext, dict) else {}
+    have = {r.tool for r in task.refs} | set(exam.fills.get(task, {}))
+    return {tool: key for tool, key in exam.tools.items() if tool not in have and ext.get(tool) in (None, "")}
+
+
+def _external_findings(project: Project, exam: Exam) -> None:
+    """Tasks that lack an external ID for a configured tool: a tool added to the config
+    after they were made, or tasks written before `taskmint init`."""
+    without_id = set(exam.missing_id)
+    for task in sorted(exam.tasks, key=lambda t: t.order):
+        if task in without_id or task.id is None or not ids.is_valid_id(task.id) or _done(exam, task):
+            continue
+        rel = project.rel(task.path)
+        if any(f.where == rel and not f.fixable for f in exam.findings):
+            continue  # a bad status or external ID needs a person first
+        lacking = _lacking(exam, task)
+        if lacking:
+            exam.missing_ext[task] = lacking
+            exam.add("missing-external-id", rel,
+                     f"{task.id} has no {' or '.join(lacking)} ID; --fix gives it the next "
+                     f"number{'s' * (len(lacking) > 1)}")
+
+
 def _status_findings(project: Project, exam: Exam) -> None:
     from taskmint import statuses  # the project's declared statuses (the default five without any)
 
@@ -271,7 +312,10 @@ def _status_findings(project: Project, exam: Exam) -> None:
                      f"--fix writes {status}")
         if status != folder:
             target = declared.folder(project, status, _completed_at(task.meta)) / task.path.name
-            if target.exists():
+            # A file that --fix renumbers gets a new name, and one renumbered out of the way
+            # frees its own: the repair checks the final name (renumbered files go first).
+            renamed = task in exam.duplicate_ids or task in exam.missing_id
+            if target.exists() and not renamed and not _renumbered_away(project, exam, target):
                 exam.add("status-folder", rel, f"status is {status} but the file is in a {folder} folder, and "
                          f"{project.rel(target)} already exists; move one of them by hand", fixable=False)
             else:
@@ -280,12 +324,14 @@ def _status_findings(project: Project, exam: Exam) -> None:
                          f"moves it to {project.rel(target.parent)}/")
 
 
+def _renumbered_away(project: Project, exam: Exam, path: Path) -> bool:
+    return any(t.path == path for t in [*exam.duplicate_ids, *exam.missing_id])
+
+
 def _completed_at(meta: dict[str, Any]) -> datetime:
-    for key in ("completed", "updated"):
-        value = meta.get(key)
-        if isinstance(value, datetime):
-            return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return datetime.now(timezone.utc)
+    """Where a completed task is filed: the month of its `completed:` in any form YAML holds
+    (a plain date too), else of `updated`, else now."""
+    return tasks.moment(meta.get("completed")) or tasks.moment(meta.get("updated")) or datetime.now(timezone.utc)
 
 
 class _Highest:
@@ -368,10 +414,11 @@ def _inspect_registry(project: Project, path: Path, exam: Exam) -> dict | None:
     data = worktrees.read_json(path)
     if data is None and not path.exists():
         return None
-    if state.is_newer(data):
+    refusal = state.refused_version(data, str(path))
+    if refusal:
         exam.newer = True
-        exam.add("state-newer", str(path), "written by a newer taskmint; upgrade taskmint. doctor changes nothing "
-                 "until then", fixable=False)
+        exam.add("state-newer", str(path), refusal.removeprefix(f"{path} ") + "; doctor changes nothing until then",
+                 fixable=False)
         return None
     problem = schemas.problem("registry", data) if data is not None else "not valid JSON"
     if problem:
@@ -424,9 +471,9 @@ def _temp_findings(project: Project, exam: Exam) -> None:
                  "--fix removes them")
 
 
-def examine(project: Project) -> Exam:
+def examine(project: Project, include_done: bool = False) -> Exam:
     """Every finding, and what repair() would do about it. Caller holds the lock."""
-    exam = Exam()
+    exam = Exam(include_done=include_done)
     try:
         exam.tools = config.load(project).tools
     except TaskmintError as e:
@@ -439,6 +486,7 @@ def examine(project: Project) -> Exam:
         _mapping_findings(project, exam, by_id)
     _duplicate_findings(project, exam, by_id)
     _status_findings(project, exam)
+    _external_findings(project, exam)
     _counter_findings(project, exam)
     _temp_findings(project, exam)
     return exam
@@ -538,10 +586,16 @@ def repair(project: Project, exam: Exam) -> list[str]:
     for task, ref in exam.duplicate_refs:
         numbered.setdefault(task, {})[ref.tool] = ref.key
         previous_ext.setdefault(task, []).append(f"{ref.tool}:{ref.text()}")
-    for task in exam.missing_id:
+    for task in sorted(exam.missing_id, key=lambda t: t.order):
+        if _done(exam, task):
+            continue  # a new ID, but no numbers for finished work unless --include-done
         lacking = assign.local_tools(config.Config(tools=exam.tools), have={r.tool: r.text() for r in task.refs})
         if lacking:
             numbered.setdefault(task, {}).update(lacking)
+    for task, lacking in exam.missing_ext.items():
+        # TODO(trackers): assign.local_tools leaves out a tracker-backed tool; such a task is
+        # then to be made pending for `sync` instead of numbered here.
+        numbered.setdefault(task, {}).update(assign.local_tools(config.Config(tools=lacking)))
     wanted = {task: assign.Wanted(new_ids.get(task, task.id or ""), numbered.get(task, {}),
                                   kept=exam.fills.get(task, {}), new_id=task in new_ids)
               for task in [*numbered, *new_ids]}
@@ -649,17 +703,30 @@ class Result:
     notes: int = 0
 
 
-def run(project: Project, fix: bool) -> Result:
-    """Examine (and with ``fix`` repair, then examine again) under the project lock."""
+def run(project: Project, fix: bool, include_done: bool = False) -> Result:
+    """Examine (and with ``fix`` repair, then examine again) under the project lock.
+    ``include_done``: completed tasks lacking external IDs are reported and numbered too."""
     with lock.held(project.lock_path):
-        exam = examine(project)
+        exam = examine(project, include_done)
         if not fix or not any(f.fixable for f in exam.findings):
             return Result(exam.findings, [], len(exam.tasks), exam.notes)
         if exam.newer:
-            raise StateError("a state file was written by a newer taskmint; upgrade taskmint before "
+            raise StateError("a state file was written by a newer taskmint or has a version this taskmint cannot "
+                             "read (see `taskmint doctor`); upgrade taskmint or restore the file before "
                              "`taskmint doctor --fix` (nothing was changed)")
         project.state_dir.mkdir(parents=True, exist_ok=True)
         fixed = repair(project, exam)
         leftover = [f for f in exam.findings if f.code == "unfixed"]
-        after = examine(project)
+        after = examine(project, include_done)
+        # A repair can reveal what only a fresh look sees (a fill that makes a number
+        # duplicate, say): one --fix must leave doctor clean whenever it says it can.
+        for _ in range(2):
+            if not any(f.fixable for f in after.findings):
+                break
+            more = repair(project, after)
+            leftover += [f for f in after.findings if f.code == "unfixed"]
+            after = examine(project, include_done)
+            if not more:
+                break
+            fixed += more
         return Result(leftover + after.findings, fixed, len(after.tasks), after.notes)

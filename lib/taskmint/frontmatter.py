@@ -23,15 +23,34 @@ class FrontmatterError(TaskmintError):
     pass
 
 
+# The keys some taskmint command rewrites in place (complete, doctor --fix, migrate, the hook).
+REWRITTEN_KEYS = ("id", "status", "completed", "updated", "external_ids", "previous_ids", "previous_external_ids",
+                  "legacy_id")
+
+
+class _Line(str):
+    """A frontmatter line whose own ending differs from the document's (a CRLF line in a file
+    whose first `---` ends in LF, or the reverse): it keeps that ending through a rewrite."""
+
+    ending: str
+
+
+def _with_ending(text: str, ending: str) -> _Line:
+    line = _Line(text)
+    line.ending = ending
+    return line
+
+
 @dataclass
 class Document:
     head: str  # the opening '---' line, with any BOM and its line ending
     lines: list[str]  # frontmatter lines, without line endings
     tail: str  # the closing delimiter line and everything after it, byte for byte
-    newline: str
+    newline: str  # the ending of the opening line: every line gets it unless it is a _Line
 
     def render(self) -> str:
-        inner = "".join(line + self.newline for line in self.lines)
+        newline = self.newline
+        inner = "".join(line + getattr(line, "ending", newline) for line in self.lines)
         return self.head + inner + self.tail
 
 
@@ -52,7 +71,11 @@ def split(text: str) -> Document | None:
     for i in range(1, len(lines)):
         stripped = lines[i].rstrip("\r\n")
         if stripped.rstrip() in ("---", "..."):
-            inner = [line.rstrip("\r\n") for line in lines[1:i]]
+            inner: list[str] = []
+            for line in lines[1:i]:
+                text = line.rstrip("\r\n")
+                ending = line[len(text):]
+                inner.append(text if ending == newline else _with_ending(text, ending))
             return Document(head=first, lines=inner, tail="".join(lines[i:]), newline=newline)
     return None
 
@@ -86,7 +109,7 @@ def parse(doc: Document, where: str) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise FrontmatterError(f"{where}: frontmatter must be a YAML mapping of keys to values")
+        raise FrontmatterError(f"{where}: frontmatter is not a YAML mapping of keys to values; write `key: value` lines between the `---` lines")
     try:
         size = _expanded_size(data, 2 * len(text) + 1000)
     except RecursionError:
@@ -138,8 +161,7 @@ def _blocks(lines: list[str]) -> dict[str, list[tuple[int, int]]]:
         return {}
     if not isinstance(root, yaml.MappingNode) or root.flow_style or root.start_mark.column:
         raise FrontmatterError("frontmatter is not a plain block of top-level keys; fix the file by hand")
-    # YAML also ends a line at a lone CR, NEL, LS and PS: map its line numbers to ours.
-    ours = [i for i, line in enumerate(lines) for _ in range(1 + len(_YAML_BREAK_RE.findall(line)))]
+    ours = _our_lines(lines)
     starts = [(key.value if isinstance(key, yaml.ScalarNode) else None, ours[key.start_mark.line])
               for key, _ in root.value]
     blocks: dict[str, list[tuple[int, int]]] = {}
@@ -154,6 +176,30 @@ def _blocks(lines: list[str]) -> dict[str, list[tuple[int, int]]]:
         if key is not None:
             blocks.setdefault(key, []).append((start, end))
     return blocks
+
+
+def value_text(doc: Document, key: str) -> str | None:
+    """The value of top-level ``key`` as the file writes it (`2025-01-08`, `"x"`), for
+    messages; None when the key is absent or the frontmatter cannot be parsed."""
+    import yaml
+
+    text = "\n".join(doc.lines)
+    try:
+        root = yaml.compose(text, Loader=_loader(text))
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    found = [v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == key]
+    if not found:
+        return None
+    node = _last_scalar(found[-1]) if not isinstance(found[-1], yaml.ScalarNode) else found[-1]
+    return " ".join(text[found[-1].start_mark.index:node.end_mark.index].split()) or None  # on one line
+
+
+def _our_lines(lines: list[str]) -> list[int]:
+    """YAML also ends a line at a lone CR, NEL, LS and PS: its line numbers -> ours."""
+    return [i for i, line in enumerate(lines) for _ in range(1 + len(_YAML_BREAK_RE.findall(line)))]
 
 
 def _last_scalar(node: Any) -> Any:
@@ -175,22 +221,86 @@ def render_value(key: str, value: Any) -> list[str]:
     return [f"{key}: {yamltext.scalar(value)}"]
 
 
-def set_keys(doc: Document, updates: dict[str, Any]) -> None:
-    """Replace or append the given top-level keys; a value of None removes the key."""
-    for key, value in updates.items():
-        blocks = _blocks(doc.lines)
-        new = [] if value is None else render_value(key, value)
-        if key in blocks:
-            spans = blocks[key]
-            for start, end in reversed(spans[1:]):
-                del doc.lines[start:end]
-            start, end = spans[0]
-            doc.lines[start:end] = new
+def _aliases(lines: list[str]) -> list[tuple[str, int, int]]:
+    """(anchor, line that defines it, line of an alias to it) for every alias, in our line numbers."""
+    import yaml
+
+    text = "\n".join(lines)
+    ours = _our_lines(lines)
+    defined: dict[str, int] = {}
+    found = []
+    for event in yaml.parse(text, Loader=_loader(text)):
+        anchor = getattr(event, "anchor", None)
+        if anchor is None:
+            continue
+        line = ours[event.start_mark.line]
+        if isinstance(event, yaml.AliasEvent):
+            if anchor in defined:
+                found.append((anchor, defined[anchor], line))
         else:
-            insert_at = len(doc.lines)
-            while insert_at > 0 and not doc.lines[insert_at - 1].strip():
-                insert_at -= 1
-            doc.lines[insert_at:insert_at] = new
+            defined[anchor] = line  # YAML lets a later anchor of the same name take over
+    return found
+
+
+def anchor_problems(doc: Document, keys: tuple[str, ...] | list[str]) -> list[str]:
+    """Why rewriting ``keys`` would break the file: a value among them defines an anchor
+    (`status: &s backlog`) that a line outside them uses (`board_column: *s`). Replacing the
+    value would drop the anchor and leave the alias dangling (or silently change its value)."""
+    if not any("*" in line for line in doc.lines) or not any("&" in line for line in doc.lines):
+        return []  # no alias or no anchor: the common case costs no parse
+    try:
+        blocks = _blocks(doc.lines)
+        aliases = _aliases(doc.lines) if any(k in blocks for k in keys) else []
+    except FrontmatterError:
+        return []  # the file cannot be spliced at all: set_keys says so
+    rewritten = [(k, span) for k in keys for span in blocks.get(k, [])]
+    problems = []
+    for name, defined, used in aliases:
+        if any(start <= used < end for _, (start, end) in rewritten):
+            continue  # the alias goes away with the rewrite too
+        for key, (start, end) in rewritten:
+            if start <= defined < end:
+                user = next((k for k, spans in blocks.items() for a, b in spans if a <= used < b), "another line")
+                problems.append(f"{key} carries the YAML anchor &{name} that {user} uses (*{name}); taskmint rewrites "
+                                f"{key}, which would break {user}: write the value out in place of *{name}")
+    return problems
+
+
+def set_keys(doc: Document, updates: dict[str, Any], where: str | None = None) -> None:
+    """Replace or append the given top-level keys; a value of None removes the key. Refuses
+    (FrontmatterError naming ``where``, the key and the reason) before changing anything
+    when the rewrite would break the file."""
+    try:
+        _set_keys(doc, updates)
+    except FrontmatterError as e:
+        raise FrontmatterError(f"{where}: {e}" if where else str(e)) from None
+
+
+def _set_keys(doc: Document, updates: dict[str, Any]) -> None:
+    problems = anchor_problems(doc, list(updates))
+    if problems:
+        raise FrontmatterError(f"{problems[0]}; then retry")
+    # Every span from one parse, replaced from the bottom up: re-parsing between keys fails
+    # when an alias in one rewritten key points at an anchor in another.
+    blocks = _blocks(doc.lines)
+    edits: list[tuple[int, int, list[str]]] = []
+    appended: list[str] = []
+    for key, value in updates.items():
+        new = [] if value is None else render_value(key, value)
+        if key not in blocks:
+            appended += new
+            continue
+        (start, end), *later = blocks[key]
+        ending = getattr(doc.lines[start], "ending", None)
+        if ending is not None:  # replaced in place: the lines keep the ending they had
+            new = [_with_ending(line, ending) for line in new]
+        edits += [(start, end, new)] + [(a, b, []) for a, b in later]
+    for start, end, new in sorted(edits, key=lambda edit: edit[0], reverse=True):
+        doc.lines[start:end] = new
+    insert_at = len(doc.lines)
+    while insert_at > 0 and not doc.lines[insert_at - 1].strip():
+        insert_at -= 1
+    doc.lines[insert_at:insert_at] = appended
 
 
 def new_text(fields: dict[str, Any], body: str) -> str:

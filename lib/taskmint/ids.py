@@ -56,7 +56,7 @@ def ids_of_names(names: list[str]) -> list[str]:
 def validate_prefix(prefix: str) -> str:
     if not PREFIX_RE.fullmatch(prefix):
         raise UsageError(
-            f"invalid prefix {prefix!r}: use 2-4 upper-case letters or digits, e.g. FIX or E01"
+            f"invalid prefix {prefix!r}; use 2-4 upper-case letters or digits, e.g. FIX or E01"
         )
     return prefix
 
@@ -98,8 +98,17 @@ def subtask_id(parent: str, taken: Iterable[str]) -> str:
     return f"{head}{n}"
 
 
+# Latin letters that NFKD does not split into an ASCII letter plus accents; without this
+# table "Øresund" would lose its first letter and "Straße" would become "strae".
+_TRANSLITERATE = str.maketrans({
+    "ø": "o", "Ø": "O", "ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+    "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ł": "l", "Ł": "L",
+    "ı": "i", "ħ": "h", "Ħ": "H", "ŧ": "t", "Ŧ": "T", "ŋ": "ng", "Ŋ": "NG", "ĸ": "k",
+})
+
+
 def slugify(title: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    ascii_text = unicodedata.normalize("NFKD", title.translate(_TRANSLITERATE)).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     if len(slug) > SLUG_MAX:
         cut = slug[:SLUG_MAX]

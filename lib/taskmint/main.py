@@ -48,6 +48,7 @@ def build_parser(modules: dict) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from taskmint import lock
     from taskmint.project import find_project
 
     try:
@@ -55,7 +56,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser(modules).parse_args(argv)
         if args.command is None:
             raise UsageError("no command given; see `taskmint --help`")
-        return modules[args.command].run(find_project(args.root), args)
+        # Checked before any verb starts: init writes its config before it takes the lock.
+        lock.env_timeout()
+        code = modules[args.command].run(find_project(args.root), args)
+        sys.stdout.flush()  # here, so a closed pipe is seen by the handler below, not at exit
+        return code
+    except BrokenPipeError:
+        # The reader went away (`taskmint list | head -1`): end quietly, like git. Point
+        # stdout at /dev/null so the interpreter's last flush cannot complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except TaskmintError as e:
         print(f"taskmint: error: {e}", file=sys.stderr)
         return e.exit_code

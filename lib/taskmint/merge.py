@@ -52,7 +52,8 @@ def _side(raw: bytes, side: str) -> tuple[str, dict] | None:
             f"{side} is unusable ({e}); resolve the file by hand, then run `taskmint doctor --fix`"
         ) from None
     except StateError:
-        raise MergeConflict(f"{side} was written by a newer taskmint; upgrade taskmint and merge again") from None
+        raise MergeConflict(f"{side} was written by a newer taskmint or has a version this taskmint cannot read; "
+                            "upgrade taskmint and merge again") from None
 
 
 def _three_way(key: str, base: dict | None, ours: dict | None, theirs: dict | None, warnings: list[str]) -> dict | None:
@@ -142,7 +143,7 @@ def _git(project: Project, *args: str) -> str:
         raise TaskmintError(f"cannot run git: {e.strerror}; install git") from None
     if done.returncode != 0:
         first = (done.stderr.strip().splitlines() or ["failed"])[0]
-        raise TaskmintError(f"git {' '.join(args[:2])} failed: {first}")
+        raise TaskmintError(f"git {' '.join(args[:2])} failed ({first}); fix that and run `taskmint install-merge-driver` again")
     return done.stdout.strip()
 
 

@@ -9,6 +9,11 @@ hex), so it is decided from what taskmint knows it issued:
   and IDs given with --legacy are legacy even when the mapping holds them. A task that
   already has a `legacy_id` was migrated before and is left alone.
 
+A reference starts with the upper-case `TASK-` prefix, as IDs do (the rest may be in either
+case: guardkit writes `TASK-a3f8`). Look-alikes such as `task-045` inside a git branch name
+(`claude/task-045-work`) are listed as possible references and left alone unless
+``include_lowercase`` asks for them: rewriting them changed recorded branch names.
+
 References are rewritten in one pass over whole tokens: `TASK-004` is replaced in
 `TASK-004.`, `TASK-004-fix.md` and `(TASK-004)`, never inside `TASK-004A`, `TASK-0040` or
 `SUBTASK-004`; at each spot the longest legacy ID wins, and a token that is itself a known
@@ -39,6 +44,7 @@ from taskmint.transaction import Txn, transaction
 LEGACY_KEY = "legacy_id"
 # Keys that record history: a rewrite must never change what they say.
 _HISTORY_KEYS = (LEGACY_KEY, "previous_ids")
+# Case-blind, to find the look-alikes too; only tokens that start with "TASK-" are references.
 _TOKEN_RE = re.compile(r"(?<![A-Za-z0-9_-])TASK-[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*", re.IGNORECASE)
 _ID_KEY_RE = re.compile(r"TASK-[A-Z0-9][A-Z0-9.-]*")
 RECORD = "record.json"
@@ -56,23 +62,28 @@ class Change:
     line: int
     old: str
     new: str | None  # None: ambiguous, left unchanged
+    possible: bool = False  # a look-alike not in upper case (task-045): left unchanged
 
 
-def rewrite(text: str, table: dict[str, str | None], keep: set[str]) -> tuple[str, list[Change]]:
+def rewrite(text: str, table: dict[str, str | None], keep: set[str],
+            include_lowercase: bool = False) -> tuple[str, list[Change]]:
     """``text`` with every whole-token legacy ID in ``table`` (upper-case keys) replaced; a
-    None value marks an ambiguous ID, reported and left alone. IDs in ``keep`` are never cut."""
+    None value marks an ambiguous ID, reported and left alone. IDs in ``keep`` are never cut.
+    A token whose prefix is not the upper-case ``TASK-`` is only reported (possible=True)
+    unless ``include_lowercase``."""
     starts = [0] + [m.end() for m in re.finditer("\n", text)]
     changes: list[Change] = []
 
     def replace(m: re.Match) -> str:
         token = m.group(0)
         cuts = [i for i in range(6, len(token)) if token[i] in "-."] + [len(token)]
+        lookalike = not token.startswith("TASK-") and not include_lowercase
         for cut in reversed(cuts):
             head = token[:cut].upper()
             if head in table:
                 new = table[head]
-                changes.append(Change(bisect.bisect_right(starts, m.start()), token[:cut], new))
-                return token if new is None else new + token[cut:]
+                changes.append(Change(bisect.bisect_right(starts, m.start()), token[:cut], new, lookalike))
+                return token if new is None or lookalike else new + token[cut:]
             if head in keep:
                 return token
         return token
@@ -106,6 +117,7 @@ class Plan:
     edits: list[Edit] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     imports: dict[Path, bytes] = field(default_factory=dict)  # v1.0 state files and their bytes
+    possible: list[tuple[Path, Change]] = field(default_factory=list)  # look-alikes left unchanged
 
 
 def _v1_state(project: Project) -> tuple[dict[Path, bytes], set[str]]:
@@ -151,7 +163,8 @@ def _task_id(task: tasks.TaskFile | None) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def plan(project: Project, txn: Txn, v1: tuple[dict[Path, bytes], set[str]], forced: set[str], draw: bool) -> Plan:
+def plan(project: Project, txn: Txn, v1: tuple[dict[Path, bytes], set[str]], forced: set[str], draw: bool,
+         include_lowercase: bool = False) -> Plan:
     """What a migration would do. With ``draw`` the new IDs are real; otherwise they are
     placeholders (<new-1>, ...) because real ones are drawn at random when it runs."""
     result = Plan()
@@ -181,7 +194,7 @@ def plan(project: Project, txn: Txn, v1: tuple[dict[Path, bytes], set[str]], for
         new_id = ids.new_id(None, len(taken), lambda c: c.upper() in taken) if draw else f"<new-{n}>"
         taken.add(new_id)
         result.moves.append(Move(task_id, new_id, path, path.with_name(_new_name(path.name, task_id, task, new_id))))
-    _plan_edits(project, txn, result, files)
+    _plan_edits(project, txn, result, files, include_lowercase)
     return result
 
 
@@ -192,7 +205,8 @@ def _new_name(name: str, legacy: str, task: tasks.TaskFile, new_id: str) -> str:
     return ids.task_filename(new_id, str(task.meta.get("title") or Path(name).stem))
 
 
-def _plan_edits(project: Project, txn: Txn, result: Plan, files: list[tuple[Path, str, tasks.TaskFile | None]]) -> None:
+def _plan_edits(project: Project, txn: Txn, result: Plan, files: list[tuple[Path, str, tasks.TaskFile | None]],
+                include_lowercase: bool) -> None:
     by_legacy: dict[str, list[Move]] = {}
     for move in result.moves:
         by_legacy.setdefault(move.legacy.upper(), []).append(move)
@@ -205,7 +219,9 @@ def _plan_edits(project: Project, txn: Txn, result: Plan, files: list[tuple[Path
         own = dict(table)
         if move is not None:
             own[move.legacy.upper()] = move.new  # in its own file, a duplicated legacy ID means this task
-        new_text, changes = rewrite(text, own, keep)
+        new_text, found = rewrite(text, own, keep, include_lowercase)
+        changes = [c for c in found if not c.possible]
+        result.possible += [(path, c) for c in found if c.possible]
         updates: dict[str, Any] = {k: task.meta[k] for k in _HISTORY_KEYS if task and k in task.meta}
         if move is not None:
             updates.update({"id": move.new, LEGACY_KEY: move.legacy})
@@ -267,12 +283,13 @@ def _backup(project: Project, directory: Path, files: dict[Path, bytes]) -> None
         atomic.write_atomic(copy, data)
 
 
-def migrate(project: Project, dry_run: bool, forced: set[str]) -> tuple[Plan, Path | None]:
+def migrate(project: Project, dry_run: bool, forced: set[str],
+            include_lowercase: bool = False) -> tuple[Plan, Path | None]:
     """Run (or with ``dry_run`` only plan) a migration; returns the plan and the record folder."""
     forced = {f.upper() for f in forced}
     v1 = _v1_state(project)  # before the transaction imports them: keep the originals
     with _locked(project, write=not dry_run) as txn:
-        result = plan(project, txn, v1, forced, draw=not dry_run)
+        result = plan(project, txn, v1, forced, draw=not dry_run, include_lowercase=include_lowercase)
         if dry_run or not result.moves:
             return result, None
         for edit in result.edits:
@@ -368,7 +385,7 @@ def rollback(project: Project, dry_run: bool) -> Undo:
             if task_id in by_new and task is not None:
                 doc = frontmatter.split(new_text)
                 if doc is not None:
-                    frontmatter.set_keys(doc, {"id": back[task_id], LEGACY_KEY: None})
+                    frontmatter.set_keys(doc, {"id": back[task_id], LEGACY_KEY: None}, project.rel(path))
                     new_text = doc.render()
                 old_name = Path(by_new[task_id]["old_path"]).name
                 target = path.with_name(old_name if path.name == Path(by_new[task_id]["new_path"]).name

@@ -50,6 +50,16 @@ class Project:
     def registry_path(self) -> Path | None:
         return None if self.shared_dir is None else self.shared_dir / "registry.json"
 
+    @property
+    def opted_in(self) -> bool:
+        """Only a project with .claude/taskmint.yaml (written by `taskmint init`) is touched."""
+        return self.config_path.is_file()
+
+    def require_opt_in(self) -> None:
+        if not self.opted_in:
+            raise TaskmintError(f"{self.root} is not a taskmint project (it has no {CONFIG_FILE.as_posix()}); "
+                                "run `taskmint init` there to opt in")
+
     def rel(self, path: Path) -> str:
         try:
             return path.relative_to(self.root).as_posix()
@@ -90,7 +100,8 @@ def _git_dirs(start: Path) -> tuple[Path, Path] | None:
 
 
 def find_project(explicit_root: str | None = None) -> Project:
-    """--root, else $CLAUDE_PROJECT_DIR, else the git top level of the cwd, else the cwd."""
+    """--root, else $CLAUDE_PROJECT_DIR, else the nearest folder from the cwd up to the git
+    top level that has .claude/taskmint.yaml, else the git top level, else the cwd."""
     if explicit_root:
         root = Path(explicit_root)
     elif os.environ.get("CLAUDE_PROJECT_DIR"):
@@ -99,6 +110,12 @@ def find_project(explicit_root: str | None = None) -> Project:
         cwd = Path.cwd()
         found = _git_dirs(cwd)
         root = found[0] if found else cwd
+        for directory in (cwd, *cwd.parents):  # a subfolder of a project outside git finds it too
+            if (directory / CONFIG_FILE).is_file():
+                root = directory
+                break
+            if found and directory == found[0]:
+                break
     if not root.is_dir():
         raise TaskmintError(f"project root {root} is not a directory; pass an existing one with --root")
     root = root.absolute()

@@ -2,19 +2,21 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from taskmint import assign, atomic, config, external_ids, frontmatter, ids, tasks
+from taskmint import assign, atomic, config, external_ids, frontmatter, ids, state, tasks
 from taskmint.errors import TaskmintError, UsageError
 from taskmint.project import Project
 from taskmint.transaction import Txn, transaction
 
 PRIORITIES = ("low", "medium", "high", "critical")
 TITLE_MAX = 500
+DESCRIPTION_MAX = 100_000
 _DEFAULT_BODY = "\n## Description\n\n"
 
 
@@ -41,6 +43,10 @@ def check_tag(tag: str) -> str:
     if re.search(r"[\s,]", tag):
         raise UsageError(f"tag {tag!r} contains a space or comma; use one word per tag, e.g. --tag auth --tag api")
     return tag
+
+
+def check_description(text: str) -> str:
+    return _check_text("description", text, DESCRIPTION_MAX, allow_newlines=True)
 
 
 def check_priority(priority: str) -> str:
@@ -158,8 +164,13 @@ def create(
     prefix: str | None = None,
     epic: str | None = None,
     parent: str | None = None,
+    description: str | None = None,
 ) -> dict[str, Any]:
+    project.require_opt_in()
     title = check_title(title)
+    body = _DEFAULT_BODY
+    if description is not None:
+        body = f"{_DEFAULT_BODY}{check_description(description)}\n"
     priority = check_priority(priority)
     tags = [check_tag(t) for t in tags]
     if prefix is not None:
@@ -197,7 +208,7 @@ def create(
         def write(external: dict[str, str]) -> Path:
             fields["external_ids"] = external
             path.parent.mkdir(parents=True, exist_ok=True)
-            atomic.write_atomic(path, frontmatter.new_text(fields, _DEFAULT_BODY).encode("utf-8"))
+            atomic.write_atomic(path, frontmatter.new_text(fields, body).encode("utf-8"))
             return path
 
         try:
@@ -221,11 +232,43 @@ def _undo_unmapped(project: Project, path: Path, task_id: str) -> None:
 
 
 def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
-    """Complete a task; returns (its info, whether it was already completed)."""
-    from taskmint import statuses, transitions
-
-    moved = transitions.move(project, ref, statuses.COMPLETED)
-    return moved.task, moved.previous == statuses.COMPLETED or not moved.changed
+    """Complete a task; returns (its info, whether it was already completed). The info's
+    "open_subtasks" lists the subtasks still open (they are left as they are)."""
+    project.require_opt_in()
+    with transaction(project) as txn:
+        task = resolve(project, txn, ref)
+        if task.doc is None:
+            raise TaskmintError(f"{project.rel(task.path)} has no frontmatter; run `taskmint doctor --fix`")
+        already = task.meta.get("status") == "completed"
+        when = _now()
+        completed_at = tasks.moment(task.meta.get("completed")) if already else None
+        target_dir = tasks.status_dir(project, "completed", completed_at or when)
+        if already and (task.path.parent == target_dir or (
+                completed_at is None and tasks.status_of_folder(project, task.path) == "completed")):
+            return _with_subtasks(project, info(project, task.path, task.meta), open_only=True), True  # filed by its completed: (or, lacking one, left be)
+        path = task.path
+        target = target_dir / path.name
+        project.check_inside(target)
+        # Checked before the rewrite: a refusal must not leave a "completed" task in backlog/.
+        # Under the lock no taskmint process can create it meanwhile.
+        if os.path.lexists(target):
+            raise TaskmintError(f"{project.rel(target)} already exists; run `taskmint doctor`")
+        txn.on_disk().validate([str(path.parent), str(target_dir)])  # keep their numbers cached
+        if not already:
+            frontmatter.set_keys(task.doc, {"status": "completed", "completed": when, "updated": when},
+                                 project.rel(path))
+            atomic.write_atomic(path, task.doc.render().encode("utf-8"))
+        target_dir.mkdir(parents=True, exist_ok=True)
+        atomic.move_no_clobber(path, target)
+        meta = tasks.read(project, target).meta
+        txn.wrote(path, [])
+        txn.wrote(target, external_ids.refs_in(meta.get("external_ids")))
+        try:
+            _sync_mapping(txn, meta)
+        except (OSError, TaskmintError) as e:  # the task is completed: never report failure now
+            state.warn(f"completed, but could not add it back to {project.rel(project.mapping_path)} "
+                       f"({getattr(e, 'strerror', None) or e}); run `taskmint doctor --fix`")
+        return _with_subtasks(project, info(project, target, meta), open_only=True), already
 
 
 def _sync_mapping(txn: Txn, meta: dict[str, Any]) -> None:
@@ -238,25 +281,110 @@ def _sync_mapping(txn: Txn, meta: dict[str, Any]) -> None:
 
 
 def show(project: Project, ref: str) -> dict[str, Any]:
+    """A task's info, with "subtasks": the tasks whose ID is this one's plus ``.n``."""
+    project.require_opt_in()
     with transaction(project) as txn:
         task = resolve(project, txn, ref)
-        return info(project, task.path, task.meta)
+        return _with_subtasks(project, info(project, task.path, task.meta))
 
 
-def list_tasks(project: Project, status: str | None = None) -> list[dict[str, Any]]:
-    from taskmint import statuses
-
-    declared = statuses.load(project)
-    wanted = declared.require(status) if status is not None else None
-    found = []
-    for path, meta in tasks.iter_frontmatter(project):
-        if wanted is None or declared.canonical(meta.get("status")) == wanted:
-            found.append(info(project, path, meta))
-    found.sort(key=lambda t: (declared.rank(t["status"]), str(t["id"])))
+def _with_subtasks(project: Project, found: dict[str, Any], open_only: bool = False) -> dict[str, Any]:
+    """Subtask IDs are their parent's ID plus ``.n``, so file names find them without
+    reading every task (show stays fast at 10,000 tasks)."""
+    head = f"{str(found['id']).upper()}."
+    children = {task_id: paths for task_id, paths in tasks.ids_by_filename(project).items()
+                if task_id.startswith(head) and task_id[len(head):].isdigit()}
+    subtasks = []
+    for task_id in sorted(children, key=lambda i: int(i[len(head):])):
+        for path in children[task_id]:
+            try:
+                meta = tasks.read(project, path).meta
+            except TaskmintError:
+                continue
+            if str(meta.get("id", "")).upper() != task_id:
+                continue
+            if open_only and meta.get("status") == "completed":
+                continue
+            subtasks.append({k: v for k, v in info(project, path, meta).items()
+                             if k in ("id", "title", "status", "path")})
+    found["open_subtasks" if open_only else "subtasks"] = subtasks
     return found
 
 
+def list_tasks(
+    project: Project,
+    status: str | list[str] | None = None,
+    *,
+    tag: str | None = None,
+    priority: str | None = None,
+    epic: str | None = None,
+    parent: str | None = None,
+    skipped: list[tuple[str, str]] | None = None,
+) -> list[dict[str, Any]]:
+    """The tasks that match every filter given (``status`` may name several). Files that
+    cannot be read as tasks are appended to ``skipped`` as (path, problem); a Markdown file
+    without frontmatter is a note, not a task, and is left out."""
+    from taskmint.statuses import load as load_statuses  # the project's declared statuses
+
+    project.require_opt_in()
+    declared = load_statuses(project)
+    statuses = [declared.require(value) for value in ([status] if isinstance(status, str) else status or [])]
+    if priority is not None:
+        priority = check_priority(priority)
+    if parent is not None and not ids.is_valid_id(parent.strip()):
+        raise UsageError(f"{parent!r} is not a task ID; give the parent's internal ID, e.g. --parent TASK-A3F2")
+    found = []
+    for path in tasks.walk(project.tasks_dir):
+        try:
+            task = tasks.read(project, path)
+        except TaskmintError as e:
+            if skipped is not None:
+                rel = project.rel(path)
+                skipped.append((rel, str(e).removeprefix(f"{rel}: ").replace(rel, "the file", 1)))
+            continue
+        meta = task.meta
+        if task.is_note:
+            continue
+        if _matches(meta, declared.canonical(meta.get("status")), statuses, tag, priority, epic, parent):
+            found.append(info(project, path, meta))
+    found.sort(key=lambda t: (declared.rank(t["status"]), str(t["id"])))
+    if skipped is not None:
+        skipped.sort()
+    return found
+
+
+def _matches(meta: dict[str, Any], status: str | None, statuses: list[str], tag: str | None, priority: str | None,
+             epic: str | None, parent: str | None) -> bool:
+    if statuses and status not in statuses:
+        return False
+    if priority is not None and meta.get("priority") != priority:
+        return False
+    if tag is not None:
+        tags = meta.get("tags")
+        if not isinstance(tags, list) or tag.casefold() not in (str(t).casefold() for t in tags):
+            return False
+    if epic is not None and str(meta.get("epic", "")).casefold() != epic.strip().casefold():
+        return False
+    if parent is not None and str(meta.get("parent", "")).upper() != parent.strip().upper():
+        return False
+    return True
+
+
+# Local files that must never be committed: backups, the lock and the floor cache (the last
+# two live in .git/taskmint/ inside git, but a project outside git may become a repository).
+GITIGNORE_LINES = (
+    ".claude/state/*.bak",
+    ".claude/state/taskmint.lock",
+    ".claude/state/mapping-floor.json",
+    ".claude/state/.*.tmp",
+    ".claude/state/.*.tmp.bak",
+)
+
+
 def init(project: Project, jira: str | None, linear: str | None, github: bool, azure_devops: bool, force: bool) -> Path:
+    for tool, key in (("jira", jira), ("linear", linear)):
+        if key is not None and (problem := config.key_problem(tool, key)):
+            raise UsageError(f"{problem}, e.g. --{tool} {config.KEYS[tool][2]}")
     text = config.render(jira, linear, github, azure_devops)
     import yaml
 
@@ -269,9 +397,30 @@ def init(project: Project, jira: str | None, linear: str | None, github: bool, a
     atomic.write_atomic(path, text.encode("utf-8"))
     for status in tasks.STATUSES:
         (project.tasks_dir / status).mkdir(parents=True, exist_ok=True)
+    _ignore_local_files(project)
     with transaction(project) as txn:
         if not project.counters_path.exists():
             txn.save_numbers()
         if not project.mapping_path.exists():
             txn.save_mapping()
     return path
+
+
+def _ignore_local_files(project: Project) -> None:
+    """Add GITIGNORE_LINES that .gitignore lacks; everything else in it stays as it is."""
+    path = project.root / ".gitignore"
+    project.check_inside(path)
+    try:
+        old = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        old = ""
+    except UnicodeDecodeError:
+        raise TaskmintError(f"{project.rel(path)} is not valid UTF-8; re-save it as UTF-8 and run "
+                            "`taskmint init --force`") from None
+    present = {line.strip() for line in old.splitlines()}
+    missing = [line for line in GITIGNORE_LINES if line not in present]
+    if not missing:
+        return
+    head = old if not old or old.endswith("\n") else old + "\n"
+    block = "# taskmint: local state that must not be committed (backups, the lock, a cache)\n"
+    atomic.write_atomic(path, (head + block + "".join(f"{line}\n" for line in missing)).encode("utf-8"))

@@ -6,6 +6,7 @@ recovering from a .bak while another process writes would lose that process's up
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,22 +81,38 @@ def warn(message: str) -> None:
     print(f"taskmint: warning: {message}", file=sys.stderr)
 
 
-def _version(data: object) -> tuple[int, int]:
-    if not isinstance(data, dict) or not isinstance(data.get("version"), str):
+def _version(data: object) -> tuple[int, int] | None:
+    """The (major, minor) of a state file's ``version``; None when it has one that is not
+    "N.M" ("99", 3, null). Only a file with no version at all is taken for damage."""
+    if not isinstance(data, dict) or "version" not in data:
         raise Unusable("no version field")
-    try:
-        major, minor = (int(p) for p in data["version"].split("."))
-    except ValueError:
-        raise Unusable(f"unreadable version {data['version']!r}") from None
-    return major, minor
+    value = data["version"]
+    m = re.fullmatch(r"(\d+)\.(\d+)", value) if isinstance(value, str) else None
+    return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def is_newer(data: object) -> bool:
-    """Whether ``data`` carries a version newer than this taskmint knows (never overwrite it)."""
+def _readable(version: tuple[int, int] | None) -> bool:
+    return version is not None and (version[0] == 1 or version == _KNOWN)
+
+
+def refused_version(data: object, rel: str) -> str | None:
+    """Why ``data`` must be refused and left untouched because of its version (newer than this
+    taskmint, or one it cannot read), or None. "Recovering" such a file from its older .bak
+    would silently downgrade it."""
     try:
-        return _version(data) > _KNOWN
+        version = _version(data)
     except Unusable:
-        return False
+        return None
+    if _readable(version):
+        return None
+    value = data["version"]  # type: ignore[index]
+    # as the file says it: 3.0 and 99 as written, "" and non-strings (3, null) in JSON
+    shown = value if isinstance(value, str) and value and value.strip() == value else json.dumps(value)
+    if version is not None and version > _KNOWN:
+        return (f"{rel} has version {shown}, newer than this taskmint understands ({VERSION}); "
+                "upgrade taskmint. The file was left untouched")
+    return (f"{rel} has version {shown}, which this taskmint cannot read (it reads 1.x and {VERSION}); "
+            "restore the file from git or a backup, or upgrade taskmint. The file was left untouched")
 
 
 def _migrate_v1(kind: str, data: dict) -> dict:
@@ -163,12 +180,10 @@ def _parse(raw: bytes, kind: str, rel: str, lazy: bool = False) -> tuple[dict | 
     except ValueError as e:
         raise Unusable(f"not valid JSON: {e}") from None
     version = _version(data)
-    if version > _KNOWN:
-        raise StateError(
-            f"{rel} has version {data['version']}, newer than this taskmint understands ({VERSION}); "
-            "upgrade taskmint. The file was left untouched"
-        )
-    migrated = version[0] == 1
+    refusal = refused_version(data, rel)
+    if refusal:
+        raise StateError(refusal)
+    migrated = version is not None and version[0] == 1
     if migrated:
         data = _migrate_v1(kind, data)
     problem = schemas.problem(schema, data)
@@ -328,8 +343,9 @@ def load_registry(project: Project) -> Registry:
     for candidate in (path, path.with_name(path.name + ".bak")):
         try:
             data = json.loads(candidate.read_bytes().decode("utf-8"))
-            if is_newer(data):
-                raise StateError(f"{candidate} is from a newer taskmint; upgrade taskmint. It was left untouched")
+            refusal = refused_version(data, str(candidate))
+            if refusal:
+                raise StateError(refusal)
             if schemas.problem("registry", data) is None:
                 return Registry(counters=data["counters"], ids=set(map(str.upper, data["ids"])))
         except FileNotFoundError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +107,7 @@ def read(project: Project, path: Path) -> TaskFile:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise TaskmintError(f"cannot read {rel}: {e.strerror}") from None
+        raise TaskmintError(f"cannot read {rel}: {e.strerror}; check its permissions") from None
     if len(raw) > frontmatter.MAX_BYTES:
         raise TaskmintError(f"{rel} is over {frontmatter.MAX_BYTES // 1024 // 1024} MiB; taskmint leaves it alone")
     try:
@@ -128,6 +128,21 @@ def iter_frontmatter(project: Project) -> Iterator[tuple[Path, dict[str, Any]]]:
             continue
         if not task.is_note:
             yield path, task.meta
+
+
+def moment(value: object) -> datetime | None:
+    """The moment a frontmatter value such as `completed:` names, in whatever form YAML or a
+    person wrote it (a timestamp, a plain date 2020-02-03, or a quoted string); None if none."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    if isinstance(value, str):
+        try:
+            return moment(datetime.fromisoformat(value.strip()))
+        except ValueError:
+            return None
+    return None
 
 
 def status_dir(project: Project, status: str, when: datetime | None = None) -> Path:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from taskmint import atomic, external_ids, frontmatter, service, statuses, tasks
+from taskmint import atomic, external_ids, frontmatter, service, state, statuses, tasks
 from taskmint.errors import TaskmintError
 from taskmint.project import Project
 from taskmint.transaction import transaction
@@ -40,16 +40,17 @@ class Moved:
 def move(project: Project, ref: str, wanted: str) -> Moved:
     declared = statuses.load(project)
     status = declared.require(wanted)
+    if status == statuses.COMPLETED:
+        return _complete(project, ref, declared)
+    project.require_opt_in()
     with transaction(project) as txn:
         task = service.resolve(project, txn, ref)
         if task.doc is None:
             raise TaskmintError(f"{project.rel(task.path)} has no frontmatter; run `taskmint doctor --fix`")
         written = task.meta.get("status")
         previous = declared.canonical(written)
-        now = datetime.now(timezone.utc).replace(microsecond=0)
-        completed_at = _completed_at(task.meta) if previous == statuses.COMPLETED else None
-        target_dir = declared.folder(project, status, completed_at or now)
-        if written == status and task.path.parent == target_dir:
+        target_dir = declared.folder(project, status)
+        if written == status and task.path.parent == target_dir and "completed" not in task.meta:
             return Moved(service.info(project, task.path, task.meta), previous, changed=False)
         target = target_dir / task.path.name
         project.check_inside(target)
@@ -58,15 +59,14 @@ def move(project: Project, ref: str, wanted: str) -> Moved:
         if target != task.path and os.path.lexists(target):
             raise TaskmintError(f"{project.rel(target)} already exists; run `taskmint doctor`")
         txn.on_disk().validate([str(task.path.parent), str(target_dir)])  # keep their numbers cached
+        now = datetime.now(timezone.utc).replace(microsecond=0)
         updates: dict[str, Any] = {}
         if written != status:
             updates = {"status": status, "updated": now}
-            if status == statuses.COMPLETED and previous != statuses.COMPLETED:
-                updates["completed"] = now
-        if status != statuses.COMPLETED and "completed" in task.meta:
+        if "completed" in task.meta:
             updates.update({"completed": None, "updated": now})  # reopened: it is no longer completed
         if updates:
-            frontmatter.set_keys(task.doc, updates)
+            frontmatter.set_keys(task.doc, updates, project.rel(task.path))
             atomic.write_atomic(task.path, task.doc.render().encode("utf-8"))
         if target != task.path:
             target_dir.mkdir(parents=True, exist_ok=True)
@@ -75,12 +75,17 @@ def move(project: Project, ref: str, wanted: str) -> Moved:
         if target != task.path:
             txn.wrote(task.path, [])
         txn.wrote(target, external_ids.refs_in(meta.get("external_ids")))
-        service._sync_mapping(txn, meta)
+        try:
+            service._sync_mapping(txn, meta)
+        except (OSError, TaskmintError) as e:  # the task has moved: never report failure now
+            state.warn(f"moved, but could not add it back to {project.rel(project.mapping_path)} "
+                       f"({getattr(e, 'strerror', None) or e}); run `taskmint doctor --fix`")
         return Moved(service.info(project, target, meta), previous, changed=True)
 
 
-def _completed_at(meta: dict[str, Any]) -> datetime | None:
-    value = meta.get("completed")
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return None
+def _complete(project: Project, ref: str, declared: statuses.Statuses) -> Moved:
+    """To completed: service.complete (tasks/completed/YYYY-MM/, the completed stamp kept when
+    it was completed already); the status before is read first, for the answer only."""
+    before = declared.canonical(service.show(project, ref).get("status"))
+    task, already = service.complete(project, ref)
+    return Moved(task, statuses.COMPLETED if already else before, changed=not already or before != statuses.COMPLETED)

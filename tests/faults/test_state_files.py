@@ -116,7 +116,6 @@ DAMAGE = {
     "JSON list": ("mapping", b"[]"),
     "NUL bytes": ("counters", b"\0" * 64),
     "no version": ("counters", lambda d: _edit(d, ("version",), KeyError)),
-    "unreadable version": ("counters", lambda d: _edit(d, ("version",), "two")),
     "negative counter": ("counters", lambda d: _edit(d, ("counters", "github"), -1)),
     "string counter": ("counters", lambda d: _edit(d, ("counters", "jira", "PROJ"), "5")),
     "missing github key": ("counters", lambda d: _edit(d, ("counters", "github"), KeyError)),
@@ -173,6 +172,29 @@ def test_newer_version_is_refused_not_recovered(busy: Project, which: str, versi
     assert proc.returncode == 1
     line = one_error_line(proc.stderr)
     assert busy.rel(path) in line and version in line and "upgrade taskmint" in line, line
+    assert not changed(before, tree(busy.root))
+
+
+@pytest.mark.parametrize("which", ["mapping", "counters"])
+@pytest.mark.parametrize("version", ["99", 3, "two", None, "", "0.9", "2.0.1"])
+def test_unreadable_version_is_refused_not_recovered(busy: Project, which: str, version: object, taskmint) -> None:
+    """Issue 10 item 6: a version that is not "N.M" ("99", 3) was called corrupt and silently
+    replaced by the older .bak (exit 0), while "3.0" was refused as newer. (This case used to
+    be in DAMAGE as "unreadable version", expecting the recovery: that was the bug.)"""
+    path = _damage(busy, which, lambda d: _edit(d, ("version",), version))
+    before = tree(busy.root)
+    shown = version if version else json.dumps(version)
+    for args in (("create", "x"), ("complete", "PROJ-1"), ("show", "PROJ-1")):
+        proc = taskmint(*args, root=busy.root)
+        assert proc.returncode == 1, (args, proc.stderr)
+        line = one_error_line(proc.stderr)
+        assert f"{busy.rel(path)} has version {shown}, which this taskmint cannot read" in line, line
+        assert "left untouched" in line and "recovered" not in proc.stderr, line
+    proc = taskmint("doctor", root=busy.root)
+    assert proc.returncode == 1 and f"state-newer: {busy.rel(path)}: has version {shown}" in proc.stdout
+    proc = taskmint("doctor", "--fix", root=busy.root)
+    assert proc.returncode == 1 and "fixed:" not in proc.stdout
+    assert f"state-newer: {busy.rel(path)}" in proc.stdout or "cannot read" in one_error_line(proc.stderr)
     assert not changed(before, tree(busy.root))
 
 

@@ -139,3 +139,18 @@ def test_an_old_python_says_what_it_needs() -> None:
     assert json.loads(start.stdout)["systemMessage"].startswith("taskmint: taskmint needs Python 3.11 or newer, found ")
     command = run_hook("prompt", {"command_name": "taskmint:task-create"}, python=python)
     assert command.returncode == 2 and "needs Python 3.11 or newer" in command.stderr
+
+
+def test_bad_lock_timeout_does_not_silence_the_hooks(tm_project: Project, project_env) -> None:
+    """Issue 10 item 5: with TASKMINT_LOCK_TIMEOUT=abc every hook failed with a stderr-only
+    warning (so the agent's task file silently got no ID). The hook now uses its own timeout
+    and tells the user why."""
+    rel = "tasks/backlog/login.md"
+    (tm_project.root / rel).write_text("---\ntitle: Fix the login\n---\n")
+    payload = tool_payload("PostToolUse", tm_project, rel)
+    proc = run_hook("post-tool-use", payload, env={**project_env, "TASKMINT_LOCK_TIMEOUT": "abc"})
+    assert proc.returncode == 0
+    answer = hook_output(proc)
+    assert "PROJ-1" in answer["hookSpecificOutput"]["additionalContext"]
+    assert "TASKMINT_LOCK_TIMEOUT='abc' is not a number of seconds" in answer["systemMessage"]
+    assert not (tm_project.root / rel).exists()  # renamed to <ID>-<slug>.md

@@ -101,7 +101,7 @@ def _fake_python(tmp_path: Path, body: str) -> str:
 
 def test_too_old_python_is_refused(plugin_root: Path, tmp_path: Path) -> None:
     python = _fake_python(tmp_path, 'echo "3 9"\n')
-    with pytest.raises(provision.ProvisionError, match=r"is Python 3\.9; taskmint needs 3\.11 or newer"):
+    with pytest.raises(provision.ProvisionError, match=r"is Python 3\.9, and taskmint needs 3\.11 or newer; "):
         provision.ensure(plugin_root, tmp_path / "data", python)
 
 

@@ -109,6 +109,18 @@ def test_a_repair_hint_names_the_cli_the_plugin_installed(tm_project: Project, p
     assert f"run `{cli} doctor --fix` to rebuild state from the task files" in proc.stderr
 
 
+def test_show_lists_subtasks_and_complete_says_which_stay_open(tm_project: Project, project_env) -> None:
+    parent = service.create(tm_project, "Parent")
+    child = service.create(tm_project, "Child", parent=parent["id"])
+    out = hook_output(run_hook("prompt", prompt("task-show", parent["id"]), env=project_env))
+    assert f"\n  subtask {child['id']}  [backlog]  Child" in out["hookSpecificOutput"]["additionalContext"]
+    proc = run_hook("prompt", prompt("task-complete", "PROJ-1"), env=project_env)
+    out = hook_output(proc)
+    note = f"note: {parent['id']} has 1 open subtask ({child['id']}); they stay open"
+    assert proc.returncode == 0 and note in out["hookSpecificOutput"]["additionalContext"]
+    assert note in out["systemMessage"] and "\n" not in out["systemMessage"]
+
+
 def bare(command: str, args: str) -> dict:
     """A project command's payload, as Claude Code sends it for .claude/commands/NAME.md."""
     return {**prompt(command, args), "command_name": command, "command_source": "projectSettings",

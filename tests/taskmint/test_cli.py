@@ -54,7 +54,7 @@ def test_create_show_complete_list_round_trip(root, taskmint):
     assert (root / made["path"]).is_file()
 
     for ref in (made["id"], made["id"].lower(), "PROJ-1", "ENG-1", "#1", "github:1", "azure_devops:1", "1"):
-        assert js(taskmint("show", ref, "--json", root=root)) == made
+        assert js(taskmint("show", ref, "--json", root=root)) == {**made, "subtasks": []}
 
     done = js(taskmint("complete", "PROJ-1", "--json", root=root))
     assert done["already_completed"] is False and done["status"] == "completed"
@@ -65,7 +65,7 @@ def test_create_show_complete_list_round_trip(root, taskmint):
 
     listed = js(taskmint("list", "--json", root=root))["tasks"]
     assert [(t["id"], t["status"]) for t in listed] == [(made["id"], "completed")]
-    assert js(taskmint("list", "--status", "backlog", "--json", root=root)) == {"tasks": []}
+    assert js(taskmint("list", "--status", "backlog", "--json", root=root)) == {"tasks": [], "skipped": []}
     assert ok(taskmint("list", "--status", "backlog", root=root)).stdout == "no tasks\n"
 
 
@@ -213,3 +213,88 @@ def test_runs_from_a_subdirectory_of_a_git_checkout(tmp_path, taskmint, subproce
     assert (repo / made["path"]).is_file() and made["external_ids"] == {"github": "#1"}
     assert (repo / ".git" / "taskmint" / "taskmint.lock").is_file()  # the shared lock of all worktrees
     assert os.path.isfile(repo / ".git" / "taskmint" / "registry.json")
+
+
+def test_json_output_survives_yaml_only_keys_and_values(root, taskmint):
+    """Issue 10 item 4: a date-like key under external_ids (and other values YAML holds but
+    JSON does not) crashed every --json, and `complete --json` crashed after moving the file."""
+    made = js(taskmint("create", "odd keys", "--json", root=root))
+    path = root / made["path"]
+    text = path.read_text().replace("external_ids:\n", "external_ids:\n  2020-01-01: synced\n")
+    path.write_text(text.replace("tags: []", "tags: []\nseen: !!set {a, b}\nscore: .nan\nblob: !!binary aGk="))
+
+    listed = js(taskmint("list", "--json", root=root))["tasks"]
+    assert listed[0]["external_ids"]["2020-01-01"] == "synced"
+    assert js(taskmint("show", "PROJ-1", "--json", root=root))["external_ids"]["2020-01-01"] == "synced"
+    done = js(taskmint("complete", "PROJ-1", "--json", root=root))
+    assert done["already_completed"] is False and done["external_ids"]["jira"] == "PROJ-1"
+    assert (root / done["path"]).is_file() and not path.exists()
+    assert js(taskmint("complete", "PROJ-1", "--json", root=root))["already_completed"] is True
+    assert js(taskmint("doctor", "--json", root=root))["ok"] is True
+
+
+@pytest.mark.parametrize("value", ["", "abc", "nan", "-1", "inf"])
+def test_bad_lock_timeout_is_a_usage_error_naming_the_variable(root, taskmint, snapshot, value):
+    """Issue 10 item 5: an empty or non-numeric TASKMINT_LOCK_TIMEOUT was an internal error
+    (ValueError, exit 3); nan, inf and -1 made a wait that never ends."""
+    from taskmint.project import find_project
+
+    before = snapshot(find_project(str(root)))
+    for args in (("create", "x"), ("init", "--github", "--force"), ("doctor",), ("complete", "PROJ-1")):
+        failed(taskmint(*args, root=root, env={"TASKMINT_LOCK_TIMEOUT": value}), 2,
+               f"TASKMINT_LOCK_TIMEOUT={value!r} is not a number of seconds", "unset it")
+    assert snapshot(find_project(str(root))) == before
+    assert js(taskmint("create", "x", "--json", root=root, env={"TASKMINT_LOCK_TIMEOUT": "0"}))["id"]
+
+
+def test_complete_keeps_the_crlf_of_lines_it_does_not_own(root, taskmint):
+    """Issue 10 item 14: the first `---` ends in LF, other lines in CRLF: `complete` dropped
+    the \\r of every line it does not own (`notes: keep me\\r` -> `notes: keep me`)."""
+    made = js(taskmint("create", "mixed", "--json", root=root))
+    path = root / made["path"]
+    raw = path.read_bytes()
+    raw = raw.replace(b"priority: medium\n", b"priority: medium\r\nnotes: keep me\r\n").replace(b"tags: []\n",
+                                                                                          b"tags: [a,\r\n  b]\r\n")
+    path.write_bytes(raw)
+    done = js(taskmint("complete", made["id"], "--json", root=root))
+    after = (root / done["path"]).read_bytes()
+    assert b"priority: medium\r\nnotes: keep me\r\ntags: [a,\r\n  b]\r\n" in after
+    assert after.startswith(raw[:raw.index(b"status:")])
+    ext = raw[raw.index(b"external_ids:"):raw.index(b"---", 3)]
+    assert ext in after and after.endswith(raw[raw.index(b"---", 3):])
+
+
+def test_complete_refuses_to_break_a_yaml_anchor_naming_file_and_key(root, taskmint):
+    """Issue 10 item 7: `status: &s backlog` with `board_column: *s` made `complete` say
+    "frontmatter is not valid YAML; fix the file by hand", naming no file, and doctor saw nothing."""
+    made = js(taskmint("create", "anchored", "--json", root=root))
+    path = root / made["path"]
+    path.write_text(path.read_text().replace("status: backlog", "status: &s backlog\nboard_column: *s"))
+    before = path.read_bytes()
+    failed(taskmint("complete", made["id"], root=root), 1,
+           f"{made['path']}: status carries the YAML anchor &s that board_column uses (*s)",
+           "write the value out in place of *s")
+    assert path.read_bytes() == before
+    proc = taskmint("doctor", root=root)
+    assert proc.returncode == 1
+    assert f"yaml-anchor: {made['path']}: status carries the YAML anchor &s" in proc.stdout
+    path.write_text(path.read_text().replace("board_column: *s", "board_column: backlog"))
+    assert js(taskmint("complete", made["id"], "--json", root=root))["status"] == "completed"
+
+
+@pytest.mark.parametrize("completed", ["2020-02-03", "'2020-02-03'", "2020-02-03 10:00:00", "2020-02-03T10:00:00Z"])
+def test_completing_a_completed_task_leaves_it_in_the_month_of_its_completed_date(root, taskmint, completed):
+    """Issue 10 item 12: with `completed: 2020-02-03` (a plain date), completing the task
+    again moved it from completed/2020-02/ to this month's folder while saying "was already
+    completed"."""
+    made = js(taskmint("create", "old work", "--json", root=root))
+    path = root / made["path"]
+    filed = root / "tasks" / "completed" / "2020-02" / path.name
+    filed.parent.mkdir(parents=True)
+    filed.write_text(path.read_text().replace("status: backlog", f"status: completed\ncompleted: {completed}"))
+    path.unlink()
+    before = filed.read_bytes()
+    done = js(taskmint("complete", made["id"], "--json", root=root))
+    assert done["already_completed"] is True and done["path"] == f"tasks/completed/2020-02/{path.name}"
+    assert filed.read_bytes() == before
+    assert ok(taskmint("doctor", root=root)).stdout.startswith("no problems")

@@ -352,6 +352,8 @@ def test_doctor_fix_holds_the_lock_against_concurrent_creates(project: Project) 
 
 def test_doctor_finds_one_problem_among_many_tasks(project: Project, taskmint) -> None:
     count = int(os.environ.get("TASKMINT_DOCTOR_TASKS", "300"))
+    # tasks with Jira numbers only: a project configured for Jira only (else missing-external-id)
+    service.init(project, jira="PROJ", linear=None, github=False, azure_devops=False, force=True)
     backlog = project.tasks_dir / "backlog"
     mapping = {}
     for n in range(1, count + 1):
@@ -388,3 +390,48 @@ def test_temporary_files_of_interrupted_writes_are_removed(project: Project, tas
     fix_then_clean(taskmint, project)
     assert not any(p.exists() for p in left) and all(p.read_text() == "mine" for p in kept)
     assert taskmint("show", info["id"], root=project.root).returncode == 0
+
+
+@pytest.mark.parametrize("copy_into, status", [("in_progress", "backlog"), ("backlog", "in_progress")])
+def test_a_copy_in_another_status_folder_is_renumbered_and_moved_in_one_fix(project: Project, taskmint,
+                                                                         copy_into: str, status: str) -> None:
+    """Issue 10 item 9: --fix renumbered the copy but left it in the wrong folder ("1 problem
+    left to fix by hand" for a finding it called fixable); a second doctor still reported
+    status-folder. The copy (the file outside its status's folder) is the one renumbered."""
+    info, path = make(project, "original")
+    home = project.tasks_dir / status
+    home.mkdir(exist_ok=True)
+    original = home / path.name
+    original.write_text(path.read_text().replace("status: backlog", f"status: {status}"))
+    if original != path:
+        path.unlink()
+    copy = project.tasks_dir / copy_into / path.name
+    copy.write_bytes(original.read_bytes())
+    proc = taskmint("doctor", root=project.root)
+    assert "already exists; move one of them by hand" not in proc.stdout
+    assert f"{len(proc.stdout.splitlines()) - 1} problems, {len(proc.stdout.splitlines()) - 1} fixable" in proc.stdout
+    fixed = fix_then_clean(taskmint, project)
+    [line] = [f for f in fixed["fixed"] if f.startswith(project.rel(copy))]
+    assert f"{info['id']} -> " in line and f"moved to tasks/{status}/" in line
+    assert task_files(project)[project.rel(original)]["id"] == info["id"]  # the original keeps its ID
+    assert not copy.exists() and len(list(home.glob("*.md"))) == 2
+
+
+def test_fix_files_a_completed_task_by_completed_in_any_form(project: Project, taskmint) -> None:
+    """Issue 10 item 12: doctor --fix filed a completed task by `updated` whenever `completed:`
+    was not a full timestamp (a plain date 2020-02-03, or a quoted string)."""
+    for n, completed in enumerate(["2020-02-03", "'2020-03-04T10:00:00Z'", "2020-04-05 10:00:00"]):
+        _, path = make(project, f"done {n}")
+        path.write_text(path.read_text().replace("status: backlog", f"status: completed\ncompleted: {completed}"))
+    fix_then_clean(taskmint, project)
+    folders = sorted(project.rel(p.parent) for p in (project.tasks_dir / "completed").rglob("*.md"))
+    assert folders == ["tasks/completed/2020-02", "tasks/completed/2020-03", "tasks/completed/2020-04"]
+
+
+def test_bad_id_message_prints_what_the_file_says(project: Project, taskmint) -> None:
+    """Issue 10: the bad-id message printed `datetime.date(2025, 1, 8)` for `id: 2025-01-08`."""
+    _, path = make(project, "dated")
+    path.write_text(path.read_text().replace(path.read_text().split("\n")[1], "id: 2025-01-08"))
+    _, found = report(taskmint, project)
+    [problem] = [p for p in found["problems"] if p["code"] == "bad-id"]
+    assert problem["message"].startswith("id 2025-01-08 is not a task ID"), problem

@@ -166,7 +166,7 @@ def test_split_only_breaks_lines_at_newline(sep):
 def test_parse_errors_are_one_clean_line():
     with pytest.raises(FrontmatterError, match=r"^tasks/x.md: frontmatter is not valid YAML \(.*\); fix"):
         frontmatter.parse(frontmatter.split("---\ntitle: [oops\n---\n"), "tasks/x.md")
-    with pytest.raises(FrontmatterError, match="must be a YAML mapping"):
+    with pytest.raises(FrontmatterError, match="is not a YAML mapping"):
         frontmatter.parse(frontmatter.split("---\n- a\n- b\n---\n"), "x")
     assert frontmatter.parse(frontmatter.split("---\n---\n"), "x") == {}
     assert frontmatter.parse(frontmatter.split("---\n# only a comment\n---\n"), "x") == {}
@@ -267,3 +267,48 @@ def test_set_keys_keeps_every_other_line_byte_identical(entries, nl, body):
     expected[at:at] = new + ["updated: 2026-03-04T05:06:07Z"]
     assert doc.render() == render(expected)
     assert frontmatter.parse(doc, "t") == {**before, "status": "completed", "updated": WHEN}
+
+
+@given(documents(), st.sampled_from(["\n", "\r\n"]), st.data())
+def test_set_keys_keeps_each_lines_own_ending(entries, nl, data):
+    """Issue 10 item 14: in a file whose first `---` ends in LF and other lines in CRLF (or the
+    reverse), every line taskmint does not own keeps its own ending; a replaced line keeps the
+    ending it had and an appended one takes the first line's."""
+    ends = [data.draw(st.sampled_from(["\n", "\r\n"])) for _ in entries]
+
+    def render(lines):
+        return "---" + nl + "".join(text.replace("\n", end) + end for text, end in lines) + "---\r\nbody\n"
+
+    try:
+        before = yaml.safe_load("".join(text + "\n" for _, text in entries))
+    except yaml.YAMLError:
+        before = None
+    assume(isinstance(before, dict) and set(before) == {k for k, _ in entries if k is not None})
+    doc = frontmatter.split(render([(text, end) for (_, text), end in zip(entries, ends)]))
+    frontmatter.set_keys(doc, {"status": "completed", "updated": WHEN})
+
+    expected = [("status: completed" if k == "status" else text, end) for (k, text), end in zip(entries, ends)]
+    at = len(expected) - (1 if entries and entries[-1] == (None, "") else 0)
+    new = [] if any(k == "status" for k, _ in entries) else ["status: completed"]
+    expected[at:at] = [(line, nl) for line in new + ["updated: 2026-03-04T05:06:07Z"]]
+    assert doc.render() == render(expected)
+    assert frontmatter.parse(doc, "t") == {**before, "status": "completed", "updated": WHEN}
+
+
+def test_set_keys_refuses_to_drop_an_anchor_another_key_uses():
+    """Issue 10 item 7: replacing `status: &s backlog` left `board_column: *s` dangling, and
+    the next splice failed with "frontmatter is not valid YAML", naming no file."""
+    text = "---\nid: TASK-A3F8\nstatus: &s backlog\nboard_column: *s\nowner: &o alice\nupdated: *o\n---\n"
+    doc = frontmatter.split(text)
+    with pytest.raises(FrontmatterError, match=r"^tasks/x\.md: status carries the YAML anchor &s that board_column "
+                                               r"uses \(\*s\); .*write the value out in place of \*s"):
+        frontmatter.set_keys(doc, {"updated": WHEN, "status": "completed"}, "tasks/x.md")
+    assert doc.render() == text  # refused before any change
+    frontmatter.set_keys(doc, {"updated": WHEN})  # an alias in a rewritten key just goes away
+    assert frontmatter.parse(doc, "t")["owner"] == "alice"
+    assert frontmatter.anchor_problems(frontmatter.split(text), frontmatter.REWRITTEN_KEYS) == [
+        "status carries the YAML anchor &s that board_column uses (*s); taskmint rewrites status, which would "
+        "break board_column: write the value out in place of *s"]
+    both = frontmatter.split("---\nstatus: &s backlog\nupdated: *s\n---\n")
+    frontmatter.set_keys(both, {"status": "completed", "updated": WHEN})  # anchor and alias both rewritten
+    assert frontmatter.parse(both, "t") == {"status": "completed", "updated": WHEN}

@@ -80,7 +80,7 @@ def test_branches_that_each_created_tasks_merge_cleanly(repo: Path, taskmint) ->
     assert state_file(repo, "external_id_counters.json")["counters"]["jira"]["PROJ"] == 6
     for name in os.listdir(repo / STATE):  # the .bak copies too: no conflict markers anywhere
         assert "<<<<<<<" not in (repo / STATE / name).read_text()
-    assert doctor(taskmint, repo) == (0, {"ok": True, "tasks": 6, "fixed": [], "problems": []})
+    assert doctor(taskmint, repo) == (0, {"ok": True, "tasks": 6, "notes": 0, "fixed": [], "problems": []})
     assert create(taskmint, repo, "after the merge")["external_ids"]["jira"] == "PROJ-7"
 
 

@@ -120,7 +120,7 @@ def _new_ids(root: Path, files: list[File]) -> dict[str, str]:
     return found
 
 
-def _oracle(files: list[File], new_by_title: dict[str, str]):
+def _oracle(files: list[File], new_by_title: dict[str, str], include_lowercase: bool = False):
     by_legacy: dict[str, list[File]] = {}
     for f in files:
         if f.legacy:
@@ -130,6 +130,8 @@ def _oracle(files: list[File], new_by_title: dict[str, str]):
         holders = by_legacy.get(ref.target)
         if not holders:
             return None  # a native ID: untouched
+        if ref.lower and not include_lowercase:
+            return None  # task-004: a look-alike, not a reference (issue 10 item 15)
         if ref.target == owner.legacy:
             return new_by_title[owner.title]  # in its own file, a duplicated ID means this task
         return new_by_title[holders[0].title] if len(holders) == 1 else None  # ambiguous: left alone
@@ -198,7 +200,11 @@ def test_a_generated_legacy_project_is_migrated_token_by_token(tmp_path: Path, t
         rewritten += sum(1 for r in f.refs() if table(f, r) is not None)
     assert sum(1 for line in done["lines"] if line.startswith("rewrite ")) == rewritten
     ambiguous = [line for line in done["lines"] if line.startswith("ambiguous ")]
-    assert ambiguous and all(re.search(r": (TASK-077|TASK-150|task-077|task-150) was the ID", a) for a in ambiguous)
+    assert ambiguous and all(re.search(r": (TASK-077|TASK-150) was the ID", a) for a in ambiguous)
+    possible = [line for line in done["lines"] if line.startswith("possible reference ")]
+    legacy_ids = {f.legacy for f in files if f.legacy}
+    lookalikes = sum(1 for f in files for r in f.refs() if r.lower and r.target in legacy_ids)
+    assert possible and len(possible) == lookalikes
 
     project = find_project(str(root))
     mapping = json.loads(project.mapping_path.read_text())["mappings"]
@@ -353,7 +359,43 @@ def test_rewrite_boundaries() -> None:
     text = ("TASK-004 TASK-004A TASK-0040 TASK-004.1 (TASK-004) TASK-004-x.md task-004a SUBTASK-004 "
             "TASK-12-ABCD TASK-12-notes TASK-9 x-TASK-004\nTASK-004")
     out, changes = rewrite(text, table, keep={"TASK-12-ABCD"})
-    assert out == ("TASK-AAAA TASK-BBBB TASK-0040 TASK-AAAA.1 (TASK-AAAA) TASK-AAAA-x.md TASK-BBBB SUBTASK-004 "
+    assert out == ("TASK-AAAA TASK-BBBB TASK-0040 TASK-AAAA.1 (TASK-AAAA) TASK-AAAA-x.md task-004a SUBTASK-004 "
                    "TASK-12-ABCD TASK-CCCC-notes TASK-9 x-TASK-004\nTASK-AAAA")
     assert [(c.line, c.old, c.new) for c in changes][-2:] == [(1, "TASK-9", None), (2, "TASK-004", "TASK-AAAA")]
+    assert [(c.old, c.new) for c in changes if c.possible] == [("task-004a", "TASK-BBBB")]  # listed, left alone
+    asked, _ = rewrite(text, table, keep={"TASK-12-ABCD"}, include_lowercase=True)
+    assert asked == out.replace("task-004a", "TASK-BBBB")
     assert frontmatter.split(out) is None
+
+
+def test_lower_case_look_alikes_in_branch_names_are_listed_not_rewritten(tmp_path: Path, taskmint) -> None:
+    """Issue 10 item 15: run on guardkit's repository, migrate rewrote lower-case mentions
+    inside git branch names (`claude/task-045-work-011CU...` -> `claude/TASK-96E1FF-work-...`).
+    A reference starts with upper-case TASK- (the hash part in either case: TASK-a3f8)."""
+    root = tmp_path / "legacy"
+    root.mkdir()
+    service.init(find_project(str(root)), "PROJ", None, False, False, False)
+    (root / "tasks" / "backlog" / "TASK-045-work.md").write_text(
+        "---\nid: TASK-045\ntitle: work\nstatus: backlog\nbranch: claude/task-045-work-011CUabc\n---\n")
+    other = root / "tasks" / "backlog" / "TASK-003B-qa-mode.md"
+    body = "Branch feature/task-003b-4-qa-mode; see TASK-045 and TASK-003b.\n"
+    other.write_text(f"---\nid: TASK-003B\ntitle: qa mode\nstatus: backlog\n---\n{body}")
+
+    dry = _migrate(taskmint, root, "--dry-run")
+    possible = [line for line in dry["lines"] if line.startswith("possible reference ")]
+    assert len(possible) == 2 and all("--include-lowercase" in line for line in possible), dry["lines"]
+    assert any("claude/" not in line and ": task-045 (would be <new-" in line for line in possible)
+    done = _migrate(taskmint, root)
+    new = {t["legacy_id"]: t["new_id"] for t in done["tasks"]}
+    first = (root / "tasks" / "backlog" / f"{new['TASK-045']}-work.md").read_text()
+    assert "branch: claude/task-045-work-011CUabc\n" in first and f"id: {new['TASK-045']}\n" in first
+    second = (root / "tasks" / "backlog" / f"{new['TASK-003B']}-qa-mode.md").read_text()
+    assert second.endswith(f"Branch feature/task-003b-4-qa-mode; see {new['TASK-045']} and {new['TASK-003B']}.\n")
+    ok_rollback = taskmint("migrate", "--rollback", root=root)
+    assert ok_rollback.returncode == 0, ok_rollback.stderr
+
+    asked = _migrate(taskmint, root, "--include-lowercase")
+    again = {t["legacy_id"]: t["new_id"] for t in asked["tasks"]}
+    first = (root / "tasks" / "backlog" / f"{again['TASK-045']}-work.md").read_text()
+    assert f"branch: claude/{again['TASK-045']}-work-011CUabc\n" in first
+    assert not [line for line in asked["lines"] if line.startswith("possible reference ")]

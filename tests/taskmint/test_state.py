@@ -57,7 +57,9 @@ def test_save_then_load_round_trip(project):
 
 
 @pytest.mark.parametrize("damage", [
-    b"{not json", b"", b"\xff\xfe garbage", b"[]", b'{"version": 2}', b'{"version": "two"}',
+    # {"version": 2} and {"version": "two"} were here too, "recovered" from .bak: issue 10 item 6 says a
+    # version taskmint cannot read is refused (tests/faults/test_state_files.py::test_unreadable_version_...)
+    b"{not json", b"", b"\xff\xfe garbage", b"[]", b'{"versions": "2.0"}',
     json.dumps(counters_doc({"jira": {}, "linear": {}, "azure_devops": 0})).encode(),  # no github
     json.dumps(counters_doc({"jira": {}, "linear": {}, "github": -1, "azure_devops": 0})).encode(),
     json.dumps(counters_doc({"jira": {"proj": 1}, "linear": {}, "github": 0, "azure_devops": 0})).encode(),

@@ -20,4 +20,6 @@ def run(project: Project, args: argparse.Namespace) -> int:
         print(f"{task['id']} was already completed: {task['path']}")
     else:
         print(f"completed {output.describe(task)}")
+    if task["open_subtasks"] and not args.json:
+        print(output.open_subtasks_line(task))
     return 0

@@ -10,6 +10,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("doctor", help="check task files against the state; --fix repairs what is safe")
     p.add_argument("--fix", action="store_true", help="repair under the lock: rebuild the mapping, raise counters, "
                    "renumber later duplicates (never deletes a task file)")
+    p.add_argument("--include-done", action="store_true",
+                   help="also give completed tasks the external IDs they lack (left alone by default)")
     p.add_argument("--quiet", action="store_true", help="print nothing when there is no problem")
     p.add_argument("--json", action="store_true")
 
@@ -17,12 +19,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(project: Project, args: argparse.Namespace) -> int:
     from taskmint import doctor  # here, not at the top: every other verb would pay for its imports
 
-    result = doctor.run(project, args.fix)
+    project.require_opt_in()
+    result = doctor.run(project, args.fix, args.include_done)
     if args.json:
         output.emit_json({
             "ok": not result.findings,
             "tasks": result.tasks,
-            "notes": result.notes,
+            "notes": result.notes,  # Markdown files without frontmatter under tasks/
             "fixed": result.fixed,
             "problems": [vars(f) for f in result.findings],
         })
@@ -40,8 +43,8 @@ def run(project: Project, args: argparse.Namespace) -> int:
     else:
         count = f"{len(result.findings)} problem{'s' * (len(result.findings) != 1)}"
         fixable = sum(f.fixable for f in result.findings)
-        if not args.fix and fixable:
-            print(f"{count}, {fixable} fixable: run `taskmint doctor --fix`")
+        if fixable:  # after --fix only when a repair failed on the way (say, a full disk)
+            print(f"{count}, {fixable} fixable: run `taskmint doctor --fix`{' again' * args.fix}")
         else:
             print(f"{count} left to fix by hand")
     return 1 if result.findings else 0

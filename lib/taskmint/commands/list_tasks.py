@@ -1,24 +1,39 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from taskmint import output, service
 from taskmint.project import Project
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("list", help="list tasks")
-    p.add_argument("--status", help="only tasks with this status (any the project declares; case does not matter)")
+    p = sub.add_parser("list", help="list tasks; every filter given must match")
+    p.add_argument("--status", action="append", help="any status the project declares (case does not matter); "
+                   "repeat for several")
+    p.add_argument("--tag", help="tasks with this tag")
+    p.add_argument("--priority", help=f"one of {', '.join(service.PRIORITIES)}")
+    p.add_argument("--epic", help="tasks of this epic, e.g. EPIC-001")
+    p.add_argument("--parent", metavar="ID", help="subtasks of this task, e.g. TASK-A3F2")
     p.add_argument("--json", action="store_true")
 
 
 def run(project: Project, args: argparse.Namespace) -> int:
-    found = service.list_tasks(project, args.status)
+    skipped: list[tuple[str, str]] = []
+    found = service.list_tasks(project, args.status, tag=args.tag, priority=args.priority, epic=args.epic,
+                               parent=args.parent, skipped=skipped)
     if args.json:
-        output.emit_json({"tasks": found})
-    else:
-        for task in found:
-            print(output.describe(task))
-        if not found:
-            print("no tasks")
+        output.emit_json({"tasks": found, "skipped": [{"path": path, "problem": why} for path, why in skipped]})
+        return 0
+    for task in found:
+        print(output.describe(task))
+    if not found:
+        print("no tasks")
+    # On stderr, so the task lines on stdout stay what a script reads.
+    for path, why in skipped:
+        print(f"taskmint: warning: skipped {path}: {why}", file=sys.stderr)
+    if skipped:
+        count = f"{len(skipped)} file{'s' * (len(skipped) != 1)}"
+        print(f"taskmint: warning: {count} in tasks/ skipped; fix {'them' if len(skipped) > 1 else 'it'} "
+              "by hand or see `taskmint doctor`", file=sys.stderr)
     return 0

@@ -15,6 +15,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true", help="print exactly what would change; write nothing")
     p.add_argument("--legacy", action="append", default=[], metavar="ID",
                    help="treat this ID as legacy even if taskmint's state lists it (repeatable)")
+    p.add_argument("--include-lowercase", action="store_true",
+                   help="also rewrite look-alikes not in upper case (task-045, as in a branch name claude/task-045-x); "
+                   "by default they are listed as possible references and left alone")
     p.add_argument("--rollback", action="store_true", help="undo the latest migration, keeping later tasks and edits")
     p.add_argument("--json", action="store_true")
 
@@ -31,6 +34,10 @@ def _lines(project: Project, plan: Plan) -> list[str]:
                 lines.append(f"ambiguous {where}: {change.old} was the ID of several tasks; left unchanged")
             else:
                 lines.append(f"rewrite {where}: {change.old} -> {change.new}")
+    for path, change in plan.possible:
+        meaning = f"{change.new}" if change.new is not None else "an ID several tasks had"
+        lines.append(f"possible reference {project.rel(path)}:{change.line}: {change.old} (would be {meaning}) is not "
+                     "in upper case; left unchanged, pass --include-lowercase to rewrite it")
     return lines + [f"skip {s}" for s in plan.skipped]
 
 
@@ -47,7 +54,7 @@ def run(project: Project, args: argparse.Namespace) -> int:
         verb = "would roll back" if args.dry_run else "rolled back"
         print(f"{verb} the migration recorded in {project.rel(undo.record)}")
         return 0
-    plan, record = migrate.migrate(project, args.dry_run, set(args.legacy))
+    plan, record = migrate.migrate(project, args.dry_run, set(args.legacy), args.include_lowercase)
     if args.json:
         output.emit_json({
             "dry_run": args.dry_run,
@@ -61,6 +68,8 @@ def run(project: Project, args: argparse.Namespace) -> int:
         print(line)
     rewrites = sum(1 for e in plan.edits for c in e.changes if c.new is not None)
     counts = f"{len(plan.moves)} tasks, {rewrites} references in {sum(1 for e in plan.edits if e.changes)} files"
+    if plan.possible:
+        counts += f" ({len(plan.possible)} lower-case look-alikes left unchanged)"
     if args.dry_run:
         print(f"dry run: would migrate {counts}; nothing was written (new IDs are drawn when it runs)")
     elif record is None:

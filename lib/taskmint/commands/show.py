@@ -18,4 +18,8 @@ def run(project: Project, args: argparse.Namespace) -> int:
         output.emit_json(task)
     else:
         print(output.describe(task))
+        if task["subtasks"]:
+            print(f"  subtasks ({len(task['subtasks'])}):")
+            for sub in task["subtasks"]:
+                print(f"    {sub['id']}  [{sub['status']}]  {sub['title']}")
     return 0

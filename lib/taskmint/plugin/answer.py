@@ -49,6 +49,17 @@ def warning(text: str) -> Answer:
     return Answer(output={"systemMessage": line}, error=line)
 
 
+def with_warning(answer: Answer, text: str) -> Answer:
+    """``answer`` that also shows the user a warning line (on stderr too when it blocks,
+    since Claude Code ignores stdout on exit 2)."""
+    line = cli_hints(f"taskmint: warning: {text}")
+    if answer.code == 2:
+        return Answer(code=2, output=answer.output, error="\n".join(filter(None, [answer.error, line])))
+    output = dict(answer.output or {})
+    output["systemMessage"] = "\n".join(filter(None, [output.get("systemMessage"), line]))
+    return Answer(code=answer.code, output=output, error=answer.error)
+
+
 def blocked(text: str) -> Answer:
     """Exit 2: Claude Code blocks the prompt or tool call and shows this line."""
     return Answer(code=2, error=cli_hints(f"taskmint: error: {text}"))

@@ -99,15 +99,30 @@ def _slow_path(event: str, payload: dict):  # -> answer.Answer
     import site
 
     site.main()  # the venv's site-packages, skipped by -S on the fast path
-    os.environ.setdefault("TASKMINT_LOCK_TIMEOUT", HOOK_LOCK_TIMEOUT)
+    from taskmint import lock
+    from taskmint.plugin.answer import with_warning
+
+    # A bad timeout would stop every CLI command (exit 2); a hook must still do its job, so
+    # it uses its own timeout instead and says why, rather than failing silently.
+    problem = lock.timeout_problem()
+    if problem:
+        os.environ[lock.TIMEOUT_ENV] = HOOK_LOCK_TIMEOUT
+    os.environ.setdefault(lock.TIMEOUT_ENV, HOOK_LOCK_TIMEOUT)
+    answer = _handler(event)(payload)
+    if problem:
+        answer = with_warning(answer, f"{problem}; this hook waited up to {HOOK_LOCK_TIMEOUT}s instead")
+    return answer
+
+
+def _handler(event: str):  # -> Callable[[dict], answer.Answer]
     if event == "prompt":
         from taskmint.plugin import slash
 
-        return slash.handle(payload)
+        return slash.handle
     if event == "pre-tool-use":
         from taskmint.plugin import guard
 
-        return guard.handle(payload)
+        return guard.handle
     from taskmint.plugin import register
 
-    return register.handle(payload)
+    return register.handle

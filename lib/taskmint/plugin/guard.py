@@ -21,7 +21,7 @@ from typing import Any
 from taskmint import frontmatter, ids
 from taskmint.plugin.answer import Answer, cli_hints
 from taskmint.plugin.entry import area
-from taskmint.project import STATE_DIR
+from taskmint.project import CONFIG_FILE, STATE_DIR
 
 EVENT = "PreToolUse"
 _UNJUDGED = object()
@@ -34,6 +34,8 @@ def handle(payload: dict) -> Answer:
     file_path = tool_input.get("file_path", "")
     path = Path(os.path.normpath(os.path.join(cwd, file_path)))
     kind = area(root, cwd, file_path)
+    if kind is not None and not os.path.isfile(os.path.join(root, CONFIG_FILE)):
+        return Answer()  # no `taskmint init` here: these files are not taskmint's
     if kind == "state":
         return deny(
             f"{STATE_DIR.as_posix()}/{path.name} is taskmint's state, which it writes only under its lock; "

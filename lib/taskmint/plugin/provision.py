@@ -134,7 +134,7 @@ def _build(plugin_root: Path, data: Path, want: str, python: str) -> None:
     version = _python_version(python)
     if version < MIN_PYTHON:
         raise ProvisionError(
-            f"{python} is Python {version[0]}.{version[1]}; taskmint needs {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer: "
+            f"{python} is Python {version[0]}.{version[1]}, and taskmint needs {MIN_PYTHON[0]}.{MIN_PYTHON[1]} or newer; "
             "install it, or set TASKMINT_PYTHON to such an interpreter, and start a new session"
         )
     envs = data / "envs"

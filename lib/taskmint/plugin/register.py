@@ -23,6 +23,8 @@ def handle(payload: dict) -> Answer:
     response = payload.get("tool_response")
     previous = response.get("originalFile") if isinstance(response, dict) else None
     project = find_project(None)
+    if not project.opted_in:
+        return Answer()  # no `taskmint init` here: not ours to touch
     rel = locate(str(project.root), cwd, tool_input.get("file_path", ""))
     if rel is None:
         return Answer()

@@ -38,7 +38,9 @@ def handle(payload: dict) -> Answer:
     else:
         if outcome.installed:
             notices.append(f"taskmint: installed its dependencies (pyyaml, filelock, jsonschema) into {outcome.venv}")
-    found = _check()
+    found, opt_in = _check()
+    if opt_in:
+        notices.append(opt_in)
     if found:
         facts.append("taskmint's consistency check of tasks/ against .claude/state/ found: " + "; ".join(found)
                      + ". Run `taskmint doctor` to see the details and `taskmint doctor --fix` to repair them"
@@ -81,11 +83,19 @@ def _commands_hint(data: Path | None) -> str | None:
             f"(until then type /taskmint:{missing[0]} and the like)")
 
 
-def _check() -> list[str]:
+def _check() -> tuple[list[str], str | None]:
+    """(consistency problems, a line on how to opt in): a project without `taskmint init`
+    is not checked, and hears of taskmint only when it has a tasks/ folder."""
     from taskmint.errors import TaskmintError
     from taskmint.project import find_project
 
     try:
-        return consistency.problems(find_project(None))
+        project = find_project(None)
+        if not project.opted_in:
+            if project.tasks_dir.is_dir():
+                return [], ("taskmint: this project has a tasks/ folder but is not a taskmint project, so task IDs "
+                            "are not assigned here; run `taskmint init` in it to opt in")
+            return [], None
+        return consistency.problems(project), None
     except (TaskmintError, OSError) as e:
-        return [f"the project could not be checked ({e})"]
+        return [f"the project could not be checked ({e})"], None

@@ -65,14 +65,15 @@ def _complete(project: Project, text: str, name: str) -> tuple[str, str]:
     facts = report.facts(project, task["id"])
     acc = facts["acceptance"]
     has_report = _has_report(project, task["path"])
-    lines = [f"taskmint {verb}; it is now at {task['path']}:", _details(task), "",
+    note = output.open_subtasks_line(task) if task.get("open_subtasks") else ""
+    lines = [f"taskmint {verb}; it is now at {task['path']}:", _details(task), *([note] if note else []), "",
              "The facts taskmint can prove about it (use them as given in the completion report):",
              *report.lines(facts)]
     if already and has_report:
         lines.append(f"The file already has a `{report.REPORT_HEADING}` section: do not add another.")
     else:
         lines.append(f"Append a `{report.REPORT_HEADING}` section to {task['path']} as this command says.")
-    notice = f"taskmint: {verb} {_summary(task)}"
+    notice = f"taskmint: {verb} {_summary(task)}" + (f" ({note})" if note else "")
     if acc["open"]:
         notice += f"; {len(acc['open'])} of {acc['total']} acceptance criteria are not checked"
     return "\n".join(lines), notice
@@ -102,7 +103,8 @@ def _move(project: Project, text: str, name: str) -> tuple[str, str]:
 
 def _show(project: Project, text: str, name: str) -> tuple[str, str | None]:
     task = service.show(project, _one_id(text, name))
-    return f"taskmint found the task:\n{_details(task)}", None
+    subtasks = "".join(f"\n  subtask {s['id']}  [{s['status']}]  {s['title']}" for s in task["subtasks"])
+    return f"taskmint found the task:\n{_details(task)}{subtasks}", None
 
 
 _ACTIONS = {"task-create": _create, "task-complete": _complete, "task-move": _move, "task-show": _show}
