@@ -31,8 +31,8 @@ _MISSING_PLUGIN = """\
 If the hook context of this turn holds no result from taskmint (text that begins with "taskmint"), the taskmint
 Claude Code plugin is not installed or not enabled here, and nothing was done. Then answer exactly:
 "Nothing was done: /{name} needs the taskmint plugin for Claude Code, which is not installed or not enabled in this
-session. Install it with `/plugin marketplace add taskmint/taskmint` and `/plugin install taskmint@taskmint`, then
-start a new session (or use the `taskmint` command line)." Do not create, move, write or edit any file yourself, do
+session. Install it as taskmint's README says (`claude plugin marketplace add <taskmint checkout>`, then
+`claude plugin install taskmint@taskmint`), then start a new session (or use the `taskmint` command line)." Do not create, move, write or edit any file yourself, do
 not run any tool, and never say that a task was {done}.
 """
 

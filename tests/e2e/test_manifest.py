@@ -100,8 +100,8 @@ def _version(text: str) -> tuple[int, ...]:
 def test_manifest_declares_the_oldest_claude_code_and_every_host(claude_bin, claude_home) -> None:
     plugin = json.loads(PLUGIN_JSON.read_text(encoding="utf-8"))
     # the oldest release on which the plugin's e2e suite passes (README, "Claude Code versions")
-    assert plugin["engines"] == {"claude-code": ">=2.1.227"}
-    assert _version("2.1.227") <= _version(PINNED_VERSION)
+    assert plugin["engines"] == {"claude-code": ">=2.1.226"}
+    assert _version("2.1.226") <= _version(PINNED_VERSION)
     hosts = {"pypi.org", "files.pythonhosted.org", "api.github.com", "*.atlassian.net"}
     assert set(plugin["network"]["hosts"]) == hosts
     report = validate(claude_bin, REPO_ROOT, claude_home)

@@ -317,10 +317,8 @@ def test_bare_commands_create_move_and_complete(run_claude, fake_api: FakeAnthro
     assert f"taskmint completed the task; it is now at {project.rel(done)}" in text
     assert "acceptance criteria: 1 of 2 checked" in text and "open: logs out" in text
     assert "## Completion report" in text and "every open acceptance criterion listed as open" in text
-    # The user's one line (shown as a notice) names the open criterion too.
-    notices = [json.loads(line).get("content", "") for line in proc.stdout.splitlines() if '"informational"' in line]
-    assert [n for n in notices if n.startswith("UserPromptExpansion says: taskmint: completed the task")
-            and n.endswith("; 1 of 2 acceptance criteria are not checked")], notices
+    # (the hook's one-line notice naming the open criterion: tests/plugin/test_slash.py; Claude Code shows it
+    # as a stream-json "informational" record, but not reliably before the session ends)
     assert state.load(project).mappings == {meta["id"]: {"jira": "PROJ-1", "github": "#1"}}
 
 
