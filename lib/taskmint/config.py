@@ -6,6 +6,7 @@ from collections import namedtuple
 from urllib.parse import urlsplit
 
 from taskmint import flatyaml, lazyre, schemas
+from taskmint import statuses as _statuses
 from taskmint.errors import TaskmintError
 from taskmint.project import Project
 
@@ -44,11 +45,14 @@ class Tracker(namedtuple("Tracker", "tool url project token_envs email_env issue
 class Config:
     # A plain class: importing dataclasses (it loads inspect) cost a create more than its own work.
 
-    def __init__(self, tools: dict[str, str] | None = None, trackers: dict[str, Tracker] | None = None) -> None:
+    def __init__(self, tools: dict[str, str] | None = None, trackers: dict[str, Tracker] | None = None,
+                 statuses: _statuses.Statuses | None = None) -> None:
         # tool -> project/team key for jira and linear, "" for github and azure_devops: the
         # tools taskmint numbers itself. A tracker-backed tool is in ``trackers`` instead.
         self.tools = {} if tools is None else tools
         self.trackers = {} if trackers is None else trackers
+        # the project's statuses (`statuses:`), the default five without the key
+        self.statuses = _statuses.DEFAULTS if statuses is None else statuses
 
 
 def render(jira: str | None, linear: str | None, github: bool, azure_devops: bool, *,
@@ -103,7 +107,8 @@ def validate(data: object, where: str) -> Config:
         elif isinstance(value, dict):
             trackers[tool] = _tracker(tool, value, where)
     return Config(tools={t: tools[t] for t in TOOLS if t in tools},
-                  trackers={t: trackers[t] for t in TRACKERS if t in trackers})
+                  trackers={t: trackers[t] for t in TRACKERS if t in trackers},
+                  statuses=_statuses.from_mapping(data.get("statuses"), where))
 
 
 def _tracker(tool: str, value: dict, where: str) -> Tracker:

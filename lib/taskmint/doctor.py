@@ -298,20 +298,30 @@ def _external_findings(project: Project, exam: Exam) -> None:
 
 
 def _status_findings(project: Project, exam: Exam) -> None:
+    from taskmint import statuses  # the project's declared statuses (the default five without any)
+
+    declared = statuses.load(project)
     for task in exam.tasks:
-        folder = tasks.status_of_folder(project, task.path)
+        folder = declared.of_folder(project, task.path)
         if folder is None:
             continue
         rel = project.rel(task.path)
-        status = task.meta.get("status")
-        if status in (None, ""):
+        written = task.meta.get("status")
+        status = declared.canonical(written)
+        if written in (None, ""):
             exam.status_fill[task] = folder
             exam.add("status-folder", rel, f"has no status; --fix sets status: {folder} from its folder")
-        elif status not in tasks.STATUSES:
-            exam.add("bad-status", rel, f"status {status!r} is not one of {', '.join(tasks.STATUSES)}; fix it by hand",
-                     fixable=False)
-        elif status != folder:
-            target = tasks.status_dir(project, status, _completed_at(task.meta)) / task.path.name
+            continue
+        if status is None:
+            exam.add("bad-status", rel, f"status {written!r} is not one of {', '.join(declared.names)}; fix it by "
+                     "hand, or declare it under `statuses:` in .claude/taskmint.yaml", fixable=False)
+            continue
+        if written != status:
+            exam.status_fill[task] = status
+            exam.add("status-spelling", rel, f"status {written!r} is spelled {status} in .claude/taskmint.yaml; "
+                     f"--fix writes {status}")
+        if status != folder:
+            target = declared.folder(project, status, _completed_at(task.meta)) / task.path.name
             # A file that --fix renumbers gets a new name, and one renumbered out of the way
             # frees its own: the repair checks the final name (renumbered files go first).
             renamed = task in exam.duplicate_ids or task in exam.missing_id

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from taskmint import assign, atomic, config, external_ids, frontmatter, ids, tasks, yamltext
+from taskmint import assign, atomic, config, external_ids, frontmatter, ids, statuses, tasks, yamltext
 from taskmint.errors import TaskmintError
 from taskmint.project import Project
 from taskmint.transaction import Txn, transaction
@@ -47,7 +47,7 @@ class Registered:
 
 def register(project: Project, path: Path, previous: str | None = None) -> Registered | None:
     """Give the task file at ``path`` its IDs; None when there is nothing to do."""
-    status = tasks.status_of_folder(project, path)
+    status = statuses.load(project).of_folder(project, path)
     if status is None or path.suffix != ".md" or not path.is_file():
         return None
     project.check_inside(path)

@@ -340,11 +340,11 @@ def list_tasks(
     """The tasks that match every filter given (``status`` may name several). Files that
     cannot be read as tasks are appended to ``skipped`` as (path, problem); a Markdown file
     without frontmatter is a note, not a task, and is left out."""
+    from taskmint.statuses import load as load_statuses  # the project's declared statuses
+
     project.require_opt_in()
-    statuses = [status] if isinstance(status, str) else list(status or [])
-    for value in statuses:
-        if value not in tasks.STATUSES:
-            raise UsageError(f"unknown status {value!r}; use one of {', '.join(tasks.STATUSES)}")
+    declared = load_statuses(project)
+    statuses = [declared.require(value) for value in ([status] if isinstance(status, str) else status or [])]
     if priority is not None:
         priority = check_priority(priority)
     if parent is not None and not ids.is_valid_id(parent.strip()):
@@ -362,17 +362,17 @@ def list_tasks(
         meta = task.meta
         if task.is_note:
             continue
-        if _matches(meta, statuses, tag, priority, epic, parent):
+        if _matches(meta, declared.canonical(meta.get("status")), statuses, tag, priority, epic, parent):
             found.append(info(project, path, meta, pending.get(str(meta.get("id", "")).upper(), [])))
-    found.sort(key=lambda t: (tasks.STATUSES.index(t["status"]) if t["status"] in tasks.STATUSES else 99, str(t["id"])))
+    found.sort(key=lambda t: (declared.rank(t["status"]), str(t["id"])))
     if skipped is not None:
         skipped.sort()
     return found
 
 
-def _matches(meta: dict[str, Any], statuses: list[str], tag: str | None, priority: str | None,
+def _matches(meta: dict[str, Any], status: str | None, statuses: list[str], tag: str | None, priority: str | None,
              epic: str | None, parent: str | None) -> bool:
-    if statuses and meta.get("status") not in statuses:
+    if statuses and status not in statuses:
         return False
     if priority is not None and meta.get("priority") != priority:
         return False

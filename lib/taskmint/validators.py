@@ -106,7 +106,9 @@ def registry_file(data: Any) -> bool:
 
 
 def config_file(data: Any) -> bool:
-    if not isinstance(data, dict) or "version" not in data or not data.keys() <= {"version", "pm_tools"}:
+    if not isinstance(data, dict) or "version" not in data or not data.keys() <= {"version", "pm_tools", "statuses"}:
+        return False
+    if "statuses" in data and not _statuses(data["statuses"]):
         return False
     if not _const(data["version"], 1):
         return False
@@ -120,6 +122,16 @@ def config_file(data: Any) -> bool:
         elif not isinstance(value, bool):
             return False
     return True
+
+
+_STATUS_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
+_CATEGORIES = ("open", "started", "review", "blocked", "done")
+
+
+def _statuses(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and _STATUS_NAME.search(k) and isinstance(v, str) and v in _CATEGORIES
+        for k, v in value.items())
 
 
 CHECKS: dict[str, Callable[[Any], bool]] = {

@@ -1,11 +1,14 @@
 """Locate, or install once, the pinned Claude Code CLI that the end-to-end tests drive.
 
 ``claude_binary()`` returns the native ``claude`` executable of the npm package
-``@anthropic-ai/claude-code@CLAUDE_CODE_VERSION``. Order of precedence:
+``@anthropic-ai/claude-code@CLAUDE_CODE_VERSION``: the pinned ``PINNED_VERSION``, or the
+version named by ``TASKMINT_CLAUDE_VERSION`` (e.g. ``TASKMINT_CLAUDE_VERSION=2.1.332 bash .ci/run``
+runs the suite against that release). Order of precedence:
 
 1. ``TASKMINT_CLAUDE_BIN``: the path of an existing executable, used as is.
-2. A matching install in ``tests/.cache/claude-code/`` (git-ignored), reused.
-3. ``npm install --no-save --prefix tests/.cache/claude-code @anthropic-ai/claude-code@VERSION``.
+2. A matching install in ``tests/.cache/claude-code/`` (git-ignored; another version than the
+   pinned one goes to ``tests/.cache/claude-code-VERSION/``), reused.
+3. ``npm install --no-save --prefix <that folder> @anthropic-ai/claude-code@VERSION``.
 
 npm installs the wrapper package plus one platform package,
 ``node_modules/@anthropic-ai/claude-code-linux-x64/claude`` (``-linux-arm64`` on ARM, with a
@@ -26,17 +29,22 @@ import shutil
 import subprocess
 from pathlib import Path
 
-CLAUDE_CODE_VERSION = "2.1.328"
+PINNED_VERSION = "2.1.328"
+VERSION_OVERRIDE = "TASKMINT_CLAUDE_VERSION"
+CLAUDE_CODE_VERSION = os.environ.get(VERSION_OVERRIDE, "").strip() or PINNED_VERSION
 PACKAGE = "@anthropic-ai/claude-code"
 ENV_OVERRIDE = "TASKMINT_CLAUDE_BIN"
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CACHE_ROOT = REPO_ROOT / "tests" / ".cache"
-INSTALL_DIR = CACHE_ROOT / "claude-code"
+# One folder per version, so switching versions never reinstalls the pinned one.
+INSTALL_DIR = CACHE_ROOT / ("claude-code" if CLAUDE_CODE_VERSION == PINNED_VERSION
+                            else f"claude-code-{CLAUDE_CODE_VERSION}")
 NPM_TIMEOUT = 600
 
 __all__ = [
     "CLAUDE_CODE_VERSION",
+    "PINNED_VERSION",
     "CACHE_ROOT",
     "ClaudeInstallError",
     "claude_binary",

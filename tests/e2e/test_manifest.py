@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cli import REPO_ROOT
+from cli import PINNED_VERSION, REPO_ROOT
 
 PLUGIN_JSON = REPO_ROOT / ".claude-plugin" / "plugin.json"
 MARKETPLACE_JSON = REPO_ROOT / ".claude-plugin" / "marketplace.json"
@@ -91,3 +91,21 @@ def test_icon_is_square_png_within_limits() -> None:
     width, height = struct.unpack(">II", data[16:24])
     assert width == height and 512 <= width <= 2048
     assert len(data) < 2 * 1024 * 1024
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def test_manifest_declares_the_oldest_claude_code_and_every_host(claude_bin, claude_home) -> None:
+    plugin = json.loads(PLUGIN_JSON.read_text(encoding="utf-8"))
+    # the oldest release on which the plugin's e2e suite passes (README, "Claude Code versions")
+    assert plugin["engines"] == {"claude-code": ">=2.1.226"}
+    assert _version("2.1.226") <= _version(PINNED_VERSION)
+    hosts = {"pypi.org", "files.pythonhosted.org", "api.github.com", "*.atlassian.net"}
+    assert set(plugin["network"]["hosts"]) == hosts
+    report = validate(claude_bin, REPO_ROOT, claude_home)
+    assert_clean(report, directory_profile=False)
+    named = {h["host"]: h["sources"] for h in report["hosts"]["named"]}
+    assert set(named) == hosts and all(s == [{"type": "declared"}] for s in named.values())
+    assert report["hosts"]["declared"]["plugin"] is True  # no "Hosts not declared"

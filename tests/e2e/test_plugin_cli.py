@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import pytest
 from cli import REPO_ROOT
 from fake_api import FakeAnthropicAPI
 
-from taskmint import service, state, tasks
+from taskmint import project_commands, service, state, tasks
 from taskmint.plugin import provision
 from taskmint.project import Project, find_project
 
@@ -69,6 +70,7 @@ def home(claude_home: Path, shared_venv: Path) -> Path:
 def project(project_dir: Path) -> Project:
     found = find_project(str(project_dir))
     service.init(found, jira="PROJ", linear=None, github=True, azure_devops=False, force=False)
+    project_commands.install(found)  # as `taskmint init` does
     return found
 
 
@@ -261,3 +263,92 @@ def test_session_without_dependencies_keeps_working(run_claude, fake_api: FakeAn
                          home=claude_home, extra_env=offline, timeout=300)
     assert "taskmint: error: taskmint's dependencies are not installed" in blocked.stdout
     assert len(fake_api.main_requests) == 2 and task_files(project) == [note]
+
+
+# --- the bare names: commands `taskmint init` writes into the project -------------------
+
+
+@pytest.fixture
+def cli_project(project_dir: Path) -> Project:
+    """A project made by the real `taskmint init` (so it has .claude/commands/task-*.md)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "lib")}
+    env = {k: v for k, v in env.items() if not k.startswith("CLAUDE_")}
+    proc = subprocess.run([sys.executable, "-m", "taskmint.main", "--root", str(project_dir), "init", "--jira", "PROJ",
+                           "--github"], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "wrote .claude/commands/task-create.md (/task-create)" in proc.stdout
+    return find_project(str(project_dir))
+
+
+def test_bare_commands_create_move_and_complete(run_claude, fake_api: FakeAnthropicAPI, plugin_copy: Path,
+                                                 home: Path, cli_project: Project) -> None:
+    project = cli_project
+
+    def claude(prompt: str) -> subprocess.CompletedProcess[str]:
+        proc = run_claude(prompt, plugin_dir=plugin_copy, project_dir=project.root, home=home, extra_args=STREAM)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc
+
+    fake_api.set_script(["Reported."])
+    claude(f"/task-create {HOSTILE} tags:auth")
+    [path] = task_files(project)
+    meta = tasks.read(project, path).meta
+    assert meta["title"] == HOSTILE and meta["tags"] == ["auth"] and meta["status"] == "backlog"
+    assert meta["external_ids"] == {"jira": "PROJ-1", "github": "#1"}
+    no_pwned_anywhere(project.root, plugin_copy, home, REPO_ROOT)
+    text = fake_api.main_requests[0].text()
+    assert "taskmint created the task" in text and f"{meta['id']}  [backlog]  {HOSTILE}" in text
+    assert "The taskmint plugin handles /task-create in its hook" in text  # the project command's body
+    assert "lacks /task" not in text  # every command file is there: SessionStart said nothing of them
+
+    fake_api.set_script(["Moved."])
+    claude("/task-move PROJ-1 in_progress")
+    moved = project.tasks_dir / "in_progress" / path.name
+    assert not path.exists() and tasks.read(project, moved).meta["status"] == "in_progress"
+    assert f"moved {meta['id']} from backlog to in_progress: {project.rel(moved)}" in fake_api.main_requests[1].text()
+
+    # Acceptance criteria in the body: the completion facts count them, the one-line answer names the open one.
+    moved.write_text(moved.read_text() + "## Acceptance Criteria\n- [x] logs in\n- [ ] logs out\n")
+    fake_api.set_script(["Completed."])
+    proc = claude("/task-complete PROJ-1")
+    [done] = list((project.tasks_dir / "completed").glob(f"*/{path.name}"))
+    assert tasks.read(project, done).meta["status"] == "completed" and not moved.exists()
+    text = fake_api.main_requests[2].text()
+    assert f"taskmint completed the task; it is now at {project.rel(done)}" in text
+    assert "acceptance criteria: 1 of 2 checked" in text and "open: logs out" in text
+    assert "## Completion report" in text and "every open acceptance criterion listed as open" in text
+    # (the hook's one-line notice naming the open criterion: tests/plugin/test_slash.py; Claude Code shows it
+    # as a stream-json "informational" record, but not reliably before the session ends)
+    assert state.load(project).mappings == {meta["id"]: {"jira": "PROJ-1", "github": "#1"}}
+
+
+def test_bare_command_without_the_plugin_says_it_is_missing(run_claude, fake_api: FakeAnthropicAPI, home: Path,
+                                                            cli_project: Project) -> None:
+    project = cli_project
+    reply = "Nothing was done: /task-create needs the taskmint plugin."
+    fake_api.set_script([reply])
+    proc = run_claude("/task-create Fix login", project_dir=project.root, home=home)  # no --plugin-dir
+    assert proc.returncode == 0 and proc.stdout.strip() == reply
+    assert task_files(project) == [] and state.load(project).mappings == {}
+    [request] = fake_api.main_requests
+    text = request.text()
+    assert "taskmint created" not in text  # no hook ran
+    assert ("Nothing was done: /task-create needs the taskmint plugin for Claude Code, which is not installed or not "
+            "enabled in this\nsession.") in text
+    assert "never say that a task was created" in text
+
+
+def test_a_users_own_command_of_the_same_name_is_left_alone(run_claude, fake_api: FakeAnthropicAPI,
+                                                            plugin_copy: Path, home: Path,
+                                                            cli_project: Project) -> None:
+    project = cli_project
+    own = project.root / ".claude" / "commands" / "task-show.md"
+    own.write_text("---\ndescription: my own\n---\nSay the word OWN-COMMAND.\n")
+    fake_api.set_script(["OWN-COMMAND"])
+    # No task PROJ-1 exists: had taskmint's hook acted, it would have blocked the command (exit 2) and
+    # the model would not have been called.
+    proc = run_claude("/task-show PROJ-1", plugin_dir=plugin_copy, project_dir=project.root, home=home)
+    assert proc.returncode == 0 and proc.stdout.strip() == "OWN-COMMAND", proc.stdout + proc.stderr
+    text = fake_api.main_requests[0].text()
+    assert "Say the word OWN-COMMAND." in text and "taskmint found the task" not in text
+    assert own.read_text() == "---\ndescription: my own\n---\nSay the word OWN-COMMAND.\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from hook_helpers import PLUGIN_ROOT
-from taskmint import service
+from taskmint import project_commands, service
 from taskmint.plugin import provision
 from taskmint.project import Project, find_project
 
@@ -25,6 +25,7 @@ def tm_project(tmp_path: Path) -> Project:
     root.mkdir()
     project = find_project(str(root))
     service.init(project, jira="PROJ", linear=None, github=True, azure_devops=False, force=False)
+    project_commands.install(project)  # as `taskmint init` does
     return project
 
 

@@ -94,3 +94,4 @@ def test_what_it_reports_is_what_doctor_fix_repairs(tm_project: Project, write_f
     assert fix.returncode == 0, fix.stdout + fix.stderr
     assert problems(tm_project) == []
 
+

@@ -305,3 +305,14 @@ def test_item1_task_rewritten_from_scratch_still_keeps_its_ids(tm_project: Proje
     original.unlink()
     _hook_write(tm_project, project_env, "tasks/backlog/plan.md", text)
     assert _ids_on_disk(tm_project) == [(created["id"], created["external_ids"])]
+
+
+def test_a_declared_status_folder_holds_tasks_and_gives_its_status(tm_project: Project, write_file) -> None:
+    with open(tm_project.config_path, "a", encoding="utf-8") as f:
+        f.write("statuses:\n  backlog: open\n  Design_Approved: open\n  completed: done\n")
+    path = write_file(tm_project.tasks_dir / "design_approved" / "plan.md", "---\ntitle: Plan it\n---\n")
+    done = register(tm_project, path)
+    assert done is not None and _meta(done.path, tm_project)["status"] == "Design_Approved"
+    # a folder that is no declared status is not a task folder
+    other = write_file(tm_project.tasks_dir / "in_review" / "x.md", "---\ntitle: X\n---\n")
+    assert register(tm_project, other) is None

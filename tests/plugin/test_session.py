@@ -56,3 +56,23 @@ def test_missing_plugin_data_variable_is_explained(tm_project: Project, project_
     proc = run_hook("session-start", START, env=project_env)
     out = hook_output(proc)
     assert proc.returncode == 0 and "CLAUDE_PLUGIN_DATA is not set" in out["systemMessage"]
+
+
+def test_missing_project_commands_are_named_once_per_project(tm_project: Project, project_env,
+                                                             fake_data: Path) -> None:
+    (tm_project.root / ".claude" / "commands" / "task-move.md").unlink()
+    (tm_project.root / ".claude" / "commands" / "task-show.md").unlink()
+    env = {**project_env, "CLAUDE_PLUGIN_DATA": str(fake_data)}
+    out = hook_output(run_hook("session-start", START, env=env))
+    cli = provision.cli_path(fake_data)
+    assert out == {"systemMessage": f"taskmint: this project lacks /task-move, /task-show; run `{cli} "
+                                    "install-commands` to add them (until then type /taskmint:task-move and the like)"}
+    again = run_hook("session-start", START, env=env)
+    assert (again.returncode, again.stdout, again.stderr) == (0, "", "")
+
+
+def test_a_project_that_did_not_opt_in_hears_nothing_of_commands(tmp_path: Path, fake_data: Path) -> None:
+    (tmp_path / "plain").mkdir()
+    proc = run_hook("session-start", START, env={"CLAUDE_PROJECT_DIR": str(tmp_path / "plain"),
+                                                 "CLAUDE_PLUGIN_DATA": str(fake_data)})
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")

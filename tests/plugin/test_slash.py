@@ -119,3 +119,86 @@ def test_show_lists_subtasks_and_complete_says_which_stay_open(tm_project: Proje
     note = f"note: {parent['id']} has 1 open subtask ({child['id']}); they stay open"
     assert proc.returncode == 0 and note in out["hookSpecificOutput"]["additionalContext"]
     assert note in out["systemMessage"] and "\n" not in out["systemMessage"]
+
+
+def bare(command: str, args: str) -> dict:
+    """A project command's payload, as Claude Code sends it for .claude/commands/NAME.md."""
+    return {**prompt(command, args), "command_name": command, "command_source": "projectSettings",
+            "prompt": f"/{command} {args}"}
+
+
+def test_bare_name_runs_when_the_project_command_is_taskmints(tm_project: Project, project_env) -> None:
+    proc = run_hook("prompt", bare("task-create", f"{HOSTILE} priority:high"), env=project_env)
+    assert proc.returncode == 0, proc.stderr
+    [path] = task_files(tm_project)
+    assert tasks.read(tm_project, path).meta["title"] == HOSTILE
+    assert "taskmint created the task" in hook_output(proc)["hookSpecificOutput"]["additionalContext"]
+
+
+def test_bare_name_of_a_users_own_command_is_left_alone(tm_project: Project, project_env) -> None:
+    own = tm_project.root / ".claude" / "commands" / "task-create.md"
+    own.write_text("---\ndescription: mine\n---\nDo it my way.\n")
+    proc = run_hook("prompt", bare("task-create", "Not for taskmint"), env=project_env)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    assert task_files(tm_project) == []
+    # the plugin's own name still works
+    assert run_hook("prompt", prompt("task-create", "For taskmint"), env=project_env).returncode == 0
+    assert len(task_files(tm_project)) == 1
+
+
+def test_bare_name_without_a_command_file_is_left_alone(tm_project: Project, project_env) -> None:
+    (tm_project.root / ".claude" / "commands" / "task-move.md").unlink()
+    service.create(tm_project, "Stay")
+    proc = run_hook("prompt", bare("task-move", "PROJ-1 blocked"), env=project_env)
+    assert (proc.returncode, proc.stdout) == (0, "")
+    [path] = task_files(tm_project)
+    assert path.parent.name == "backlog"
+
+
+def test_move_reopens_a_completed_task(tm_project: Project, project_env) -> None:
+    info = service.create(tm_project, "Again")
+    service.complete(tm_project, info["id"])
+    proc = run_hook("prompt", bare("task-move", "PROJ-1 In_Progress"), env=project_env)
+    assert proc.returncode == 0, proc.stderr
+    [path] = task_files(tm_project)
+    meta = tasks.read(tm_project, path).meta
+    assert path.parent.name == "in_progress" and meta["status"] == "in_progress" and "completed" not in meta
+    out = hook_output(proc)
+    line = f"reopened {info['id']} from completed to in_progress: {tm_project.rel(path)}"
+    assert out["systemMessage"] == f"taskmint: {line}"
+    assert out["hookSpecificOutput"]["additionalContext"].startswith(f"taskmint {line}")
+
+
+@pytest.mark.parametrize("args, problem", [
+    ("PROJ-1", "1 word given; usage: /task-move <ID> <status>"),
+    ("PROJ-1 someday", "unknown status 'someday'"),
+    ("PROJ-7 blocked", "no task has external ID PROJ-7"),
+])
+def test_move_with_bad_arguments_blocks_and_changes_nothing(tm_project: Project, project_env, args: str,
+                                                            problem: str) -> None:
+    service.create(tm_project, "Stay")
+    before = {p: p.read_bytes() for p in task_files(tm_project)}
+    proc = run_hook("prompt", bare("task-move", args), env=project_env)
+    assert proc.returncode == 2 and proc.stderr.startswith(f"taskmint: error: {problem}"), proc.stderr
+    assert {p: p.read_bytes() for p in task_files(tm_project)} == before
+
+
+def test_complete_hands_the_model_the_facts_and_says_what_is_open(tm_project: Project, project_env) -> None:
+    info = service.create(tm_project, "Checked")
+    path = tm_project.root / info["path"]
+    path.write_text(path.read_text() + "## Acceptance criteria\n- [x] one\n- [ ] two\n* [ ] three\n\n## Notes\n"
+                    "- [ ] not a criterion\n")
+    proc = run_hook("prompt", bare("task-complete", "PROJ-1"), env=project_env)
+    assert proc.returncode == 0, proc.stderr
+    out = hook_output(proc)
+    context = out["hookSpecificOutput"]["additionalContext"]
+    assert "acceptance criteria: 1 of 3 checked\n    open: two\n    open: three\n" in context
+    assert "commits: none (the project is not a git repository)" in context
+    assert "Append a `## Completion report` section to" in context
+    assert out["systemMessage"].endswith("; 2 of 3 acceptance criteria are not checked")
+    done = tm_project.root / service.show(tm_project, "PROJ-1")["path"]
+    done.write_text(done.read_text() + "\n## Completion report\n- [ ] two (open)\n")
+    again = hook_output(run_hook("prompt", bare("task-complete", "PROJ-1"), env=project_env))
+    context = again["hookSpecificOutput"]["additionalContext"]
+    assert "already has a `## Completion report` section: do not add another" in context
+    assert "1 of 3 checked" in context  # the report's own checkbox is not counted

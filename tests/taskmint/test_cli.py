@@ -40,7 +40,9 @@ def root(tmp_path, taskmint):
     path.mkdir()
     proc = ok(taskmint("init", "--jira", "PROJ", "--linear", "ENG", "--github", "--azure-devops", "--json",
                        root=path))
-    assert json.loads(proc.stdout) == {"config": ".claude/taskmint.yaml"}
+    assert json.loads(proc.stdout) == {"config": ".claude/taskmint.yaml", "commands": [
+        {"name": n, "path": f".claude/commands/{n}.md", "action": "wrote"}
+        for n in ("task-create", "task-complete", "task-move", "task-show")]}
     return path
 
 
@@ -83,7 +85,7 @@ def test_human_output(root, taskmint):
     (("create", "x", "--prefix", "FIX", "--parent", "TASK-A3F2"), ["give a prefix or a parent, not both"]),
     (("create", "   "), ["the title is empty"]),
     (("create", "x", "--bogus"), ["unrecognized arguments: --bogus"]),
-    (("list", "--status", "done"), ["invalid choice: 'done'"]),
+    (("list", "--status", "done"), ["unknown status 'done'; use one of backlog, in_progress"]),
     (("show", "not an id!"), ["is not a task ID"]),
 ])
 def test_usage_errors_exit_2(root, taskmint, args, fragments):

@@ -56,8 +56,10 @@ def test_the_readme_walkthrough_runs_as_pasted(tmp_path: Path, subprocess_env) -
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "no task file has ID" not in proc.stdout + proc.stderr
-    parent = proc.stdout.splitlines()[1]  # `echo "$parent"`
-    assert re.fullmatch(r"TASK-[0-9A-F]{4}", parent)
+    # `echo "$parent"`: the first line that is only an ID (init's lines come before it)
+    parent = next(line for line in proc.stdout.splitlines() if re.fullmatch(r"TASK-[0-9A-F]{4}", line))
+    assert proc.stdout.splitlines().index(parent) == len(("config", *("task-create", "task-complete",
+                                                                         "task-move", "task-show")))
     assert f"note: {parent} has 1 open subtask ({parent}.1)" in proc.stdout
     assert proc.stdout.rstrip().endswith("]}")  # the last command's JSON
     listed = json.loads(proc.stdout.rstrip().splitlines()[-1])

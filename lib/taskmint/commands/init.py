@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from taskmint import output, service
+from taskmint import output, project_commands, service
 from taskmint.project import Project
 
 
@@ -20,6 +20,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--github-api-url", metavar="URL",
                    help="with --github-repo: API root (default https://api.github.com; GHES: https://HOST/api/v3)")
     p.add_argument("--force", action="store_true", help="overwrite an existing config")
+    p.add_argument("--no-commands", action="store_true",
+                   help="do not write /task-create and the other commands into .claude/commands/")
     p.add_argument("--json", action="store_true")
 
 
@@ -27,8 +29,13 @@ def run(project: Project, args: argparse.Namespace) -> int:
     path = service.init(project, args.jira, args.linear, args.github, args.azure_devops, args.force,
                         github_repo=args.github_repo, github_api_url=args.github_api_url,
                         jira_url=args.jira_url, jira_issue_type=args.jira_issue_type)
+    outcomes = [] if args.no_commands else project_commands.install(project)
     if args.json:
-        output.emit_json({"config": project.rel(path)})
+        output.emit_json({"config": project.rel(path),
+                          "commands": [{"name": o.name, "path": project.rel(o.path), "action": o.action}
+                                       for o in outcomes]})
     else:
         print(f"wrote {project.rel(path)}")
+        for outcome in outcomes:
+            print(project_commands.describe(project, outcome))
     return 0

@@ -3,13 +3,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from taskmint import output, service, tasks
+from taskmint import output, service
 from taskmint.project import Project
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("list", help="list tasks; every filter given must match")
-    p.add_argument("--status", choices=tasks.STATUSES, action="append", help="repeat for several statuses")
+    p.add_argument("--status", action="append", help="any status the project declares (case does not matter); "
+                   "repeat for several")
     p.add_argument("--tag", help="tasks with this tag")
     p.add_argument("--priority", help=f"one of {', '.join(service.PRIORITIES)}")
     p.add_argument("--epic", help="tasks of this epic, e.g. EPIC-001")

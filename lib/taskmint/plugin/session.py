@@ -50,6 +50,9 @@ def handle(payload: dict) -> Answer:
                      + ". Run `taskmint doctor` to see the details and `taskmint doctor --fix` to repair them"
                      " (suggest this to the user before changing task files by hand)")
         notices.append(f"taskmint: tasks and state disagree ({len(found)} problem(s)); run `taskmint doctor --fix`")
+    hint = _commands_hint(Path(data_env) if data_env else None)
+    if hint:
+        notices.append(hint)
     notice = " | ".join(notices) or None
     if facts:
         return context(EVENT, "\n".join(facts), notice)
@@ -81,6 +84,34 @@ def _retry_pending(venv: Path) -> int:
     except OSError:
         pass
     return count
+
+
+def _commands_hint(data: Path | None) -> str | None:
+    """One line, once per project, when an opted-in project lacks the /task-* command files."""
+    import hashlib
+
+    from taskmint import project_commands
+    from taskmint.errors import TaskmintError
+    from taskmint.project import find_project
+
+    try:
+        project = find_project(None)
+        if not project.config_path.is_file():
+            return None  # not a taskmint project
+        missing = project_commands.missing(project.root)
+        if not missing:
+            return None
+        if data is not None:
+            said = data / "said" / ("commands-" + hashlib.sha256(str(project.root).encode()).hexdigest()[:16])
+            if said.exists():
+                return None
+            said.parent.mkdir(parents=True, exist_ok=True)
+            said.touch()
+    except (TaskmintError, OSError):
+        return None
+    names = ", ".join(f"/{n}" for n in missing)
+    return (f"taskmint: this project lacks {names}; run `taskmint install-commands` to add them "
+            f"(until then type /taskmint:{missing[0]} and the like)")
 
 
 def _check() -> tuple[list[str], str | None]:

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import argparse
+
+from taskmint import output, transitions
+from taskmint.project import Project
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("move", help="give a task another status and move its file to that status's folder "
+                       "(moving a completed task back reopens it)")
+    p.add_argument("id", help="internal ID (TASK-A3F2) or external ID (PROJ-12, ENG-7, #34, 1234)")
+    p.add_argument("status", help="backlog, in_progress, in_review, blocked, completed, or a status the project "
+                   "declares in .claude/taskmint.yaml")
+    p.add_argument("--json", action="store_true")
+
+
+def run(project: Project, args: argparse.Namespace) -> int:
+    moved = transitions.move(project, args.id, args.status)
+    if args.json:
+        output.emit_json({**moved.task, "previous_status": moved.previous, "changed": moved.changed,
+                          "reopened": moved.reopened})
+    else:
+        print(moved.line())
+    return 0
