@@ -197,7 +197,8 @@ def test_help_version_and_the_entry_point(taskmint, tmp_path, subprocess_env):
         pytest.skip("the taskmint entry point is not installed")
     proc = subprocess.run([exe, "--root", str(tmp_path), "init", "--github", "--json"], capture_output=True,
                           text=True, env=subprocess_env, timeout=60)
-    assert json.loads(ok(proc).stdout) == {"config": ".claude/taskmint.yaml"}
+    assert json.loads(ok(proc).stdout)["config"] == ".claude/taskmint.yaml"
+    assert (tmp_path / ".claude" / "commands" / "task-create.md").is_file()  # init's command files too
     assert ok(subprocess.run([exe, "--version"], capture_output=True, text=True, env=subprocess_env,
                              timeout=60)).stdout == version
 

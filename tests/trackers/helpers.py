@@ -6,6 +6,9 @@ from pathlib import Path
 
 import yaml
 
+# The package under test, for subprocesses started with a bare interpreter (-c scripts).
+LIB = str(Path(__file__).resolve().parents[2] / "lib")
+
 
 def task_files(root: Path) -> dict[str, dict]:
     """Task ID -> frontmatter of every task file under root/tasks."""

@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from helpers import assert_recorded, mapping, outbox, task_files
+from helpers import LIB, assert_recorded, mapping, outbox, task_files
 
 
 def _json(proc):
@@ -286,7 +286,7 @@ def test_the_network_never_holds_the_lock(tm, tracked, github, jira, tracker_env
 
     root = tracked()
     github.fault("POST", r"/issues$", "hold-before")  # GitHub keeps the first create waiting
-    env = {**subprocess_env, **tracker_env, "PYTHONPATH": os.environ["PYTHONPATH"]}
+    env = {**subprocess_env, **tracker_env, "PYTHONPATH": LIB}
     slow = subprocess.Popen([sys.executable, "-m", "taskmint.main", "--root", str(root), "create", "slow", "--json"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import assert_recorded, outbox, task_files
+from helpers import LIB, assert_recorded, outbox, task_files
 
 
 @pytest.mark.parametrize("tracker", ["github", "jira"])
@@ -18,7 +18,7 @@ def test_kill_during_create_then_sync_leaves_one_issue(tm, tracked, github, jira
     root = tracked()
     fake = github if tracker == "github" else jira
     fake.fault("POST", r"/issues$" if tracker == "github" else r"/rest/api/3/issue$", when)
-    env = {**subprocess_env, **tracker_env, "PYTHONPATH": os.environ["PYTHONPATH"]}
+    env = {**subprocess_env, **tracker_env, "PYTHONPATH": LIB}
     proc = subprocess.Popen([sys.executable, "-m", "taskmint.main", "--root", str(root), "create", "killed"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -43,7 +43,7 @@ def test_kill_during_sync_then_sync_again(tm, tracked, github, jira, tracker_env
     root = tracked()
     assert tm("create", "offline first", root=root, env={"TASKMINT_OFFLINE": "1"}).returncode == 0
     github.fault("POST", r"/issues$", "hold")
-    env = {**subprocess_env, **tracker_env, "PYTHONPATH": os.environ["PYTHONPATH"]}
+    env = {**subprocess_env, **tracker_env, "PYTHONPATH": LIB}
     proc = subprocess.Popen([sys.executable, "-m", "taskmint.main", "--root", str(root), "sync"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from conftest import write_config
-from helpers import mapping, outbox, task_files
+from helpers import LIB, mapping, outbox, task_files
 
 STRESS = Path(__file__).resolve().parents[1] / "stress"
 sys.path.insert(0, str(STRESS))
@@ -52,7 +52,7 @@ def test_many_processes_two_worktrees_one_issue_each(tmp_path, tm, github, jira,
     for fake, path in ((github, r"/issues$"), (jira, r"/rest/api/3/issue$")):
         fake.fault("POST", path, "500", count=3)
         fake.fault("POST", path, "lose", count=3)
-    env = {**subprocess_env, **tracker_env, "PYTHONPATH": os.environ["PYTHONPATH"], "TASKMINT_TRACKER_TIMEOUT": "5"}
+    env = {**subprocess_env, **tracker_env, "PYTHONPATH": LIB, "TASKMINT_TRACKER_TIMEOUT": "5"}
     procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(main_wt if n % 2 else second), str(EACH)],
                               stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
              for n in range(PROCESSES)]
