@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from taskmint import atomic
 from taskmint.errors import StateError
 from taskmint.project import Project
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a create would pay for it)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
 
 NAME = "tracker_outbox.json"
 VERSION = 1
