@@ -9,7 +9,7 @@ import sys
 import pytest
 
 # Heavy, and not needed to issue IDs or to look one up (bench/bench.py measured each).
-OFF_THE_PATH = ("yaml", "jsonschema", "referencing", "filelock", "asyncio", "dataclasses", "inspect", "tempfile",
+OFF_THE_PATH = ("yaml", "jsonschema", "referencing", "filelock", "asyncio", "dataclasses", "inspect", "typing", "tempfile",
                 "shutil", "secrets", "taskmint.doctor", "taskmint.migrate", "taskmint.merge", "taskmint.worktrees",
                 "taskmint.commands.doctor", "taskmint.commands.migrate", "taskmint.commands.init")
 
