@@ -308,8 +308,8 @@ def _with_subtasks(project: Project, found: dict[str, Any], open_only: bool = Fa
     """Subtask IDs are their parent's ID plus ``.n``, so file names find them without
     reading every task (show stays fast at 10,000 tasks)."""
     head = f"{str(found['id']).upper()}."
-    children = {task_id: paths for task_id, paths in tasks.ids_by_filename(project).items()
-                if task_id.startswith(head) and task_id[len(head):].isdigit()}
+    children = {task_id: paths for task_id, paths in tasks.named_under(project, head).items()
+                if task_id[len(head):].isdigit()}
     subtasks = []
     for task_id in sorted(children, key=lambda i: int(i[len(head):])):
         for path in children[task_id]:

@@ -171,3 +171,25 @@ _DIGITS = st.text("0123456789", min_size=4, max_size=6)
 def test_item1_task_filename_reads_back_any_id_after_any_title(task_id, title):
     # issue 10 item 1: TASK-98C8 titled "2024 roadmap" must not read back as TASK-98C8-2024
     assert ids.id_from_filename(ids.task_filename(task_id, title)) == task_id
+
+
+def test_named_under_equals_ids_by_filename_filtered(tmp_path):
+    """tasks.named_under is ids_by_filename restricted to one ID prefix (show's subtask look-up)."""
+    from taskmint import tasks
+    from taskmint.project import find_project
+
+    root = tmp_path / "proj"
+    files = {
+        "backlog/TASK-A3F2-parent.md": "TASK-A3F2", "backlog/TASK-A3F2.1-child.md": "TASK-A3F2.1",
+        "completed/2026-01/TASK-A3F2.2-done.md": "TASK-A3F2.2", "backlog/TASK-A3F2D-other.md": "TASK-A3F2D",
+        "backlog/renamed-by-hand.md": "TASK-A3F2.3", "backlog/task-a3f2.4-lower.md": "task-a3f2.4",
+        "backlog/TASK-B000.1-x.md": "TASK-B000.1", "backlog/notes.md": None,
+    }
+    for rel, task_id in files.items():
+        path = root / "tasks" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"---\nid: {task_id}\ntitle: t\n---\n" if task_id else "just notes\n")
+    project = find_project(str(root))
+    everything = tasks.ids_by_filename(project)
+    for head in ("TASK-A3F2.", "TASK-A3F2", "TASK-B000.", "TASK-C"):
+        assert tasks.named_under(project, head) == {k: v for k, v in everything.items() if k.startswith(head)}
