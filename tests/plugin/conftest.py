@@ -6,16 +6,13 @@ this test interpreter (enough for run.sh, without a pip install). ``write_file(p
 """
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from hook_helpers import PLUGIN_ROOT
+from hook_helpers import fake_plugin_data
 from taskmint import project_commands, service
-from taskmint.plugin import provision
 from taskmint.project import Project, find_project
 
 
@@ -36,13 +33,7 @@ def project_env(tm_project: Project) -> dict[str, str]:
 
 @pytest.fixture
 def fake_data(tmp_path: Path) -> Path:
-    """A plugin data dir whose published venv runs this test interpreter."""
-    data = tmp_path / "plugin-data"
-    env_dir = data / "envs" / f"{provision.requirements_hash(PLUGIN_ROOT)}-1"
-    (env_dir / "bin").mkdir(parents=True)
-    (env_dir / "bin" / "python").symlink_to(sys.executable)
-    (data / "venv").symlink_to(os.path.relpath(env_dir, data))
-    return data
+    return fake_plugin_data(tmp_path)
 
 
 @pytest.fixture

@@ -48,3 +48,19 @@ def tool_payload(event: str, project: Project, rel: str, tool: str = "Write", **
         "cwd": str(project.root), "tool_name": tool,
         "tool_input": {"file_path": str(path), **tool_input},
     }
+
+
+def fake_plugin_data(tmp_path: Path) -> Path:
+    """A ${CLAUDE_PLUGIN_DATA} whose published "venv" runs this test interpreter (enough for
+    run.sh, without a pip install)."""
+    import os
+    import sys
+
+    from taskmint.plugin import provision
+
+    data = tmp_path / "plugin-data"
+    env_dir = data / "envs" / f"{provision.requirements_hash(PLUGIN_ROOT)}-1"
+    (env_dir / "bin").mkdir(parents=True)
+    (env_dir / "bin" / "python").symlink_to(sys.executable)
+    (data / "venv").symlink_to(os.path.relpath(env_dir, data))
+    return data

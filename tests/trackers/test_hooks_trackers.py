@@ -10,24 +10,14 @@ from pathlib import Path
 from helpers import assert_recorded, outbox, task_files
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugin"))
-from hook_helpers import PLUGIN_ROOT, hook_output, run_hook  # noqa: E402
+from hook_helpers import fake_plugin_data, hook_output, run_hook  # noqa: E402
 
 import pytest  # noqa: E402
-
-from taskmint.plugin import provision  # noqa: E402
 
 
 @pytest.fixture
 def fake_data(tmp_path: Path) -> Path:
-    """A plugin data dir whose published venv runs this test interpreter (as in tests/plugin)."""
-    import os
-
-    data = tmp_path / "plugin-data"
-    env_dir = data / "envs" / f"{provision.requirements_hash(PLUGIN_ROOT)}-1"
-    (env_dir / "bin").mkdir(parents=True)
-    (env_dir / "bin" / "python").symlink_to(sys.executable)
-    (data / "venv").symlink_to(os.path.relpath(env_dir, data))
-    return data
+    return fake_plugin_data(tmp_path)
 
 
 def _write_payload(root: Path, rel: str) -> dict:
