@@ -703,11 +703,7 @@ def repair(project: Project, exam: Exam) -> list[str]:
         for task_id, tools in exam.unlinked.items():
             queued = entries.setdefault(task_id, {})
             for tool in tools:
-                entry = outbox.new_entry(project, create=True)
-                # Whether an issue exists already (made by another clone, say) is unknown
-                # here, so sync looks the marker up before it creates one.
-                entry["uncertain_since"] = 1.0
-                queued.setdefault(tool, entry)
+                queued.setdefault(tool, outbox.new_entry(project, create=True, look_first=True))
         outbox.save(project, entries)
         if exam.outbox_orphans:
             done.append(f"dropped pending tracker work of {len(exam.outbox_orphans)} task(s) without a file")

@@ -89,9 +89,17 @@ def pending(project: Project) -> dict[str, list[str]]:
         return {}
 
 
-def new_entry(project: Project, create: bool, close: bool = False) -> dict[str, Any]:
+def new_entry(project: Project, create: bool, close: bool = False, look_first: bool = False) -> dict[str, Any]:
+    """``look_first``: whether an issue exists is unknown (work queued by doctor for a task
+    made before its tracker was configured), so the push looks the marker up before any
+    create; nothing was sent from here, so an empty look-up is trusted at once."""
     return {"create": create, "close": close, "since": time.time(), "attempts": 0,
-            "uncertain_since": None, "retry_at": None, "error": None, "where": where(project)}
+            "uncertain_since": EPOCH if look_first else None, "retry_at": None, "error": None,
+            "where": where(project)}
+
+
+# An uncertain_since long past: look first, with no recent send to wait out (sync's settle guard).
+EPOCH = 1.0
 
 
 def where(project: Project) -> str:
