@@ -74,7 +74,7 @@ def assign(txn: Txn, wanted: Sequence[Wanted], write: Callable[[Wanted, dict[str
     for w, numbers in zip(wanted, issued):
         external = {**w.kept, **numbers}
         path = write(w, external)
-        txn.wrote(path, [r for tool, text in external.items() if (r := external_ids.parse_stored(tool, text))])
+        txn.wrote(path, w.task_id, [r for tool, text in external.items() if (r := external_ids.parse_stored(tool, text))])
         done.append(Assigned(w.task_id, external, path))
         txn.state.add_mapping(w.task_id, external)
     txn.save_mapping()

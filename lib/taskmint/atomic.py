@@ -40,8 +40,9 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes, *, backup: Path | None = None) -> None:
-    """Replace ``path`` with ``data`` so a reader sees the old or the new file, never a mix.
+def write_atomic(path: Path, data: bytes | list[bytes | memoryview], *, backup: Path | None = None) -> None:
+    """Replace ``path`` with ``data`` (or the pieces in it, in order, never joined: the mapping
+    is 1.3 MB at 10,000 tasks) so a reader sees the old or the new file, never a mix.
 
     With ``backup``, the previous version is hard-linked to it first; the main file is
     never missing, even for a moment, and no copy is made.
@@ -55,7 +56,8 @@ def write_atomic(path: Path, data: bytes, *, backup: Path | None = None) -> None
     fd, tmp = temp_file(path.parent, path.name)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            for piece in [data] if isinstance(data, bytes) else data:
+                f.write(piece)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)

@@ -194,13 +194,12 @@ def create(
     cfg = config.load(project)
     project.check_inside(project.tasks_dir / "backlog" / "x.md")
     with transaction(project) as txn:
-        taken = txn.task_ids()
         if parent is not None:
             parent_file = resolve(project, txn, parent)
             parent_id = str(parent_file.meta["id"]).upper()
-            task_id = ids.subtask_id(parent_id, taken)
+            task_id = ids.subtask_id(parent_id, txn.task_ids())
         else:
-            task_id = ids.new_id(prefix, len(taken), lambda c: c.upper() in taken)
+            task_id = ids.new_id(prefix, txn.id_count(), txn.id_taken)
         path = tasks.status_dir(project, "backlog") / ids.task_filename(task_id, title)
         if path.exists():
             raise TaskmintError(f"{project.rel(path)} already exists; run `taskmint doctor`")
@@ -271,8 +270,9 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
         target_dir.mkdir(parents=True, exist_ok=True)
         atomic.move_no_clobber(path, target)
         meta = tasks.read(project, target).meta
-        txn.wrote(path, [])
-        txn.wrote(target, external_ids.refs_in(meta.get("external_ids")))
+        txn.wrote(path, None, [])
+        txn.wrote(target, meta.get("id") if ids.is_valid_id(meta.get("id")) else None,
+                  external_ids.refs_in(meta.get("external_ids")))
         try:
             _sync_mapping(txn, meta)
         except (OSError, TaskmintError) as e:  # the task is completed: never report failure now

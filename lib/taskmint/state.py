@@ -25,19 +25,21 @@ _KNOWN = (2, 0)
 class State:
     # A plain class: importing dataclasses (it loads inspect) cost a create more than its own work.
 
-    def __init__(self, *, counters: dict[str, Any] | None = None, mapping_source: str | None = None) -> None:
+    def __init__(self, *, counters: dict[str, Any] | None = None, mapping_source: bytes | None = None) -> None:
         self.counters = external_ids.empty_counters() if counters is None else counters
         # Files that had to be recovered or rebuilt while loading; they are rewritten at once.
         self.repaired: list[str] = []
         # Files recovered from their .bak: rewriting them must not rotate the unusable file
         # into .bak, over the good copy it was recovered from.
         self.from_backup: set[Path] = set()
-        # SHA-256 of the mapping file's bytes as read (None unless read as is from the file
-        # itself): the key to the floor_cache.
-        self.mapping_sha256: str | None = None
-        # A mapping text in taskmint's own layout (proven valid) stays unparsed while the
-        # transaction only asks for its IDs and adds entries, as a create does: parsing 1.3 MB
-        # at 10,000 tasks cost more than the rest of the create. ``mappings`` parses it.
+        # The floor cache's entries, and the digest of the mapping file's bytes as read (None
+        # unless read as is from the file itself): its key to them.
+        self.floor_entries: list[dict] = []
+        self.mapping_digest: floor_cache.Digest | None = None
+        # A mapping file's bytes in taskmint's own layout (proven valid; its keys upper case)
+        # stay unparsed while the transaction only asks for its IDs and adds entries, as a
+        # create does: parsing 1.3 MB at 10,000 tasks cost more than the rest of the create.
+        # ``mappings`` parses them.
         self.mapping_source = mapping_source
         self._parsed: dict[str, dict[str, str]] | None = None
         self._added: dict[str, dict[str, str]] = {}
@@ -61,7 +63,13 @@ class State:
         """The upper-cased internal IDs of the mapping, without parsing it."""
         if self._parsed is not None or self.mapping_source is None:
             return set(map(str.upper, self.mappings))
-        return set(mapping_text.ids(self.mapping_source.upper())) | set(map(str.upper, self._added))
+        return set(mapping_text.ids(self.mapping_source)) | set(self._added)  # both upper case
+
+    def has_id(self, task_id: str) -> bool:
+        """Whether the mapping has an entry for ``task_id`` (upper case), compared upper-case."""
+        if self._parsed is not None or self.mapping_source is None:
+            return task_id in self.mapping_ids()
+        return task_id in self._added or mapping_text.has_id(self.mapping_source, task_id)
 
     def holders(self, wanted: set[tuple[str, str]]) -> set[tuple[str, str]]:
         """(tool, internal ID) of every entry that gives a tool one of the ``wanted`` (tool,
@@ -86,11 +94,19 @@ class State:
         else:
             self._parsed[task_id] = external
 
-    def render_mapping(self, updated: str) -> bytes:
-        """The mapping file's new bytes: appended to the text read while that was not parsed."""
+    def render_mapping(self, updated: str) -> tuple[list[bytes | memoryview], str, bool]:
+        """The mapping file's new bytes, in pieces (appended to the bytes read while those were
+        not parsed), their floor-cache key, and whether they are proven to be in taskmint's own
+        layout."""
         if self._parsed is None and self.mapping_source is not None:
-            return mapping_text.append(self.mapping_source, VERSION, updated, self._added).encode("utf-8")
-        return dump({"version": VERSION, "updated": updated, "mappings": self.mappings})
+            parts = mapping_text.append_parts(self.mapping_source, VERSION, updated, self._added)
+            if parts is not None:
+                header, _, entries, tail = parts
+                key = self.mapping_digest.appended(header, entries, tail) if self.mapping_digest is not None \
+                    else floor_cache.digest(b"".join(parts))
+                return list(parts), key, validators.plain_appended(header.decode("utf-8"), entries.decode("utf-8"))
+        raw = dump({"version": VERSION, "updated": updated, "mappings": self.mappings})
+        return [raw], floor_cache.digest(raw), False  # proven when next read, if needed
 
 
 class Unusable(Exception):
@@ -161,10 +177,13 @@ def _migrate_v1(kind: str, data: dict) -> dict:
     return {"version": VERSION, "updated": data.get("updated") or yamltext.now(), "counters": counters}
 
 
-def _read(path: Path, kind: str, rel: str) -> tuple[dict | None, bool, bytes, str | None] | None:
-    """(validated current-version content, whether it was migrated, the bytes, the text when
-    it is a mapping in taskmint's own layout, whose content is then left unparsed: None) of
-    ``path``; None when it does not exist."""
+def _read(path: Path, kind: str, rel: str, trusted: list[dict] | None = None
+          ) -> tuple[dict | None, bool, floor_cache.Digest | None, bytes | None] | None:
+    """(validated current-version content, whether it was migrated, the floor-cache digest of
+    the bytes (given ``trusted``, else None), the bytes when they are a mapping in taskmint's
+    own layout, whose content is then left unparsed: None) of ``path``; None when it does not
+    exist. A mapping whose digest the ``trusted`` floor-cache
+    entries record as written in that layout is not validated again."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -173,8 +192,11 @@ def _read(path: Path, kind: str, rel: str) -> tuple[dict | None, bool, bytes, st
         raise Unusable("it is a directory") from None
     except OSError as e:
         raise StateError(f"cannot read {rel}: {e.strerror}; check its permissions") from None
+    digest = floor_cache.Digest(raw) if trusted is not None else None
+    if digest is not None and floor_cache.plain(trusted, digest.key):
+        return None, False, digest, raw
     data, migrated, plain = _parse(raw, kind, rel, lazy=True)
-    return data, migrated, raw, plain
+    return data, migrated, digest, plain
 
 
 def parse(raw: bytes, kind: str, rel: str) -> tuple[dict, bool]:
@@ -186,7 +208,7 @@ def parse(raw: bytes, kind: str, rel: str) -> tuple[dict, bool]:
     return data, migrated
 
 
-def _parse(raw: bytes, kind: str, rel: str, lazy: bool = False) -> tuple[dict | None, bool, str | None]:
+def _parse(raw: bytes, kind: str, rel: str, lazy: bool = False) -> tuple[dict | None, bool, bytes | None]:
     schema = "mapping" if kind == "mappings" else "counters"
     try:
         text = raw.decode("utf-8")
@@ -194,7 +216,7 @@ def _parse(raw: bytes, kind: str, rel: str, lazy: bool = False) -> tuple[dict | 
         raise Unusable(f"not valid JSON: {e}") from None
     if kind == "mappings" and validators.plain_mapping_text(text):
         # valid, proven without a walk through 10,000 entries
-        return (None if lazy else json.loads(text)), False, text
+        return (None if lazy else json.loads(text)), False, raw
     try:
         data = json.loads(text)
     except ValueError as e:
@@ -216,14 +238,14 @@ def _load_one(project: Project, path: Path, kind: str, state: State) -> dict | N
     rel = project.rel(path)
     backup = path.with_name(path.name + ".bak")
     try:
-        found = _read(path, kind, rel)
+        found = _read(path, kind, rel, state.floor_entries if kind == "mappings" else None)
         if found is not None:
-            data, migrated, raw, plain = found
+            data, migrated, digest, plain = found
             if migrated:
                 warn(f"{rel} is in the v1.0 format; migrated it to {VERSION}")
                 state.repaired.append(rel)
             elif kind == "mappings":
-                state.mapping_sha256 = floor_cache.digest(raw)
+                state.mapping_digest = digest
             return _keep(state, kind, data, plain)
         reason = "it is missing"
     except Unusable as e:
@@ -247,7 +269,7 @@ def _load_one(project: Project, path: Path, kind: str, state: State) -> dict | N
     return _keep(state, kind, found[0], found[3])
 
 
-def _keep(state: State, kind: str, data: dict | None, plain_mapping: str | None) -> dict:
+def _keep(state: State, kind: str, data: dict | None, plain_mapping: bytes | None) -> dict:
     """What _load_one returns; a mapping goes to the state, its text unparsed if it can be."""
     if kind == "mappings":
         if plain_mapping is not None:
@@ -260,6 +282,7 @@ def _keep(state: State, kind: str, data: dict | None, plain_mapping: str | None)
 def load(project: Project) -> State:
     """Read both state files, recovering from .bak where needed (caller holds the lock)."""
     state = State()
+    state.floor_entries = floor_cache.load(project)
     mapping = _load_one(project, project.mapping_path, "mappings", state)
     counters = _load_one(project, project.counters_path, "counters", state)
     if mapping is None and counters is not None:
@@ -324,18 +347,19 @@ def save_mapping(project: Project, mappings: dict, *, backup: bool = True) -> No
     _save(project, project.mapping_path, {"version": VERSION, "updated": yamltext.now(), "mappings": mappings}, backup)
 
 
-def save_state_mapping(project: Project, state: State) -> bytes:
-    """Write the mapping a transaction holds; returns the bytes written."""
-    raw = state.render_mapping(yamltext.now())
+def save_state_mapping(project: Project, state: State) -> tuple[str, bool]:
+    """Write the mapping a transaction holds; returns the floor-cache key of the bytes written
+    and whether they are proven to be in taskmint's own layout."""
+    raw, key, plain = state.render_mapping(yamltext.now())
     _write(project, project.mapping_path, raw, project.mapping_path not in state.from_backup)
-    return raw
+    return key, plain
 
 
 def _save(project: Project, path: Path, data: dict, backup: bool) -> None:
     _write(project, path, dump(data), backup)
 
 
-def _write(project: Project, path: Path, raw: bytes, backup: bool) -> None:
+def _write(project: Project, path: Path, raw: bytes | list[bytes | memoryview], backup: bool) -> None:
     project.check_inside(path)
     atomic.write_atomic(path, raw, backup=path.with_name(path.name + ".bak") if backup else None)
 
@@ -353,9 +377,41 @@ def mapping_max(mappings: dict) -> dict:
 class Registry:
     # A plain class: importing dataclasses (it loads inspect) cost a create more than its own work.
 
-    def __init__(self, counters: dict[str, Any] | None = None, ids: set[str] | None = None) -> None:
+    def __init__(self, counters: dict[str, Any] | None = None, ids: set[str] | None = None,
+                 listed: list[str] | None = None) -> None:
         self.counters = external_ids.empty_counters() if counters is None else counters
-        self.ids = set() if ids is None else ids
+        # The IDs as the file lists them (upper case), kept as a list while a transaction only
+        # looks one up and adds a few, as a create does: at 10,000 IDs, building the set and
+        # sorting it again for the save were most of the registry's cost.
+        self._listed = [] if listed is None and ids is None else listed
+        self._ids = ids
+
+    @property
+    def ids(self) -> set[str]:
+        if self._ids is None:
+            self._ids, self._listed = set(self._listed), None
+        return self._ids
+
+    @ids.setter
+    def ids(self, value: set[str]) -> None:
+        self._ids, self._listed = value, None
+
+    def has(self, task_id: str) -> bool:
+        """Whether ``task_id`` (upper case) is in ids."""
+        return task_id in self._ids if self._ids is not None else task_id in self._listed
+
+    def count(self) -> int:
+        return len(self._ids) if self._ids is not None else len(self._listed)
+
+    def add(self, new_ids: list[str]) -> None:
+        if self._ids is not None:
+            self._ids.update(new_ids)
+        else:
+            self._listed += [i for i in dict.fromkeys(new_ids) if i not in self._listed]
+
+    def listing(self) -> list[str]:
+        """The IDs in the order the file keeps them: as read, new ones last."""
+        return self._listed if self._ids is None else sorted(self._ids)
 
 
 def load_registry(project: Project) -> Registry:
@@ -369,7 +425,10 @@ def load_registry(project: Project) -> Registry:
             if refusal:
                 raise StateError(refusal)
             if schemas.problem("registry", data) is None:
-                return Registry(counters=data["counters"], ids=set(map(str.upper, data["ids"])))
+                listed = data["ids"]
+                if listed and not "".join(listed).isupper():  # taskmint writes them upper case
+                    listed = [i.upper() for i in listed]
+                return Registry(counters=data["counters"], listed=listed)
         except FileNotFoundError:
             continue
         except (OSError, ValueError, Unusable):
@@ -386,7 +445,7 @@ def save_registry(project: Project, registry: Registry) -> None:
     path = project.registry_path
     if path is None:
         return
-    data = {"version": VERSION, "updated": yamltext.now(), "counters": registry.counters, "ids": sorted(registry.ids)}
+    data = {"version": VERSION, "updated": yamltext.now(), "counters": registry.counters, "ids": registry.listing()}
     path.parent.mkdir(parents=True, exist_ok=True)
     # On one line: nobody diffs or merges this file (it lives in .git), and json writes it in
     # C only without indent; every create rewrites all 10,000 IDs.

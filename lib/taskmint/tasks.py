@@ -97,26 +97,17 @@ def named_under(project: Project, head: str) -> dict[str, list[Path]]:
     return found
 
 
-def folders(project: Project) -> list[str]:
-    """tasks/ and every folder below it."""
-    return [folder for folder, _ in _md_names(str(project.tasks_dir))]
-
-
-def task_ids(project: Project, folders: list[str] | None = None) -> set[str]:
-    """The IDs ids_by_filename knows, fast enough for every create at 10,000 tasks; the
-    folders walked are appended to ``folders``."""
-    found: set[str] = set()
-    for folder, names in _md_names(str(project.tasks_dir)):
-        if folders is not None:
-            folders.append(folder)
-        named = ids.ids_of_names(names)
-        found.update(named)  # file names carry IDs in upper case
-        if "" in named:
-            found.discard("")
-            # TASK-a3f8-x.md or notes.md (written by hand or another tool): only the
-            # frontmatter says which ID the file holds, and create must not issue it again.
-            inside = (_id_inside(project, Path(folder, n)) for n, task_id in zip(names, named) if not task_id)
-            found.update(i.upper() for i in inside if i)
+def ids_in(project: Project, folder: str, names: list[str]) -> set[str]:
+    """The upper-cased IDs the task files ``names`` in ``folder`` carry: in the file name, or
+    in the frontmatter when the name carries none (what ids_by_filename finds there)."""
+    named = ids.ids_of_names(names)
+    found = set(named)  # file names carry IDs in upper case
+    if "" in found:
+        found.discard("")
+        # TASK-a3f8-x.md or notes.md (written by hand or another tool): only the frontmatter
+        # says which ID the file holds, and create must not issue it again.
+        inside = (_id_inside(project, Path(folder, n)) for n, task_id in zip(names, named) if not task_id)
+        found.update(i.upper() for i in inside if i)
     return found
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from taskmint import atomic, external_ids, frontmatter, service, state, statuses, tasks
+from taskmint import atomic, external_ids, frontmatter, ids, service, state, statuses, tasks
 from taskmint.errors import TaskmintError
 from taskmint.project import Project
 from taskmint.transaction import transaction
@@ -73,8 +73,9 @@ def move(project: Project, ref: str, wanted: str) -> Moved:
             atomic.move_no_clobber(task.path, target)
         meta = tasks.read(project, target).meta
         if target != task.path:
-            txn.wrote(task.path, [])
-        txn.wrote(target, external_ids.refs_in(meta.get("external_ids")))
+            txn.wrote(task.path, None, [])
+        txn.wrote(target, meta.get("id") if ids.is_valid_id(meta.get("id")) else None,
+                  external_ids.refs_in(meta.get("external_ids")))
         try:
             service._sync_mapping(txn, meta)
         except (OSError, TaskmintError) as e:  # the task has moved: never report failure now

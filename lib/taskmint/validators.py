@@ -90,14 +90,22 @@ def mapping_file(data: Any) -> bool:
 # one could never help, and skipping it is a third faster.
 _TOOL_LINE = ('"(?:jira": "[A-Z][A-Z0-9_]*+-[1-9][0-9]*+|linear": "[A-Z][A-Z0-9]*+-[1-9][0-9]*+'
               '|github": "#[1-9][0-9]*+|azure_devops": "[1-9][0-9]*+)"')
-_ENTRY = rf'    "TASK-[A-Za-z0-9][A-Za-z0-9.-]*+": (?:\{{\}}|\{{\n(?:      {_TOOL_LINE},\n)*+      {_TOOL_LINE}\n    \}})'
-_MAPPING_TEXT = re.compile(r'\{\n  "version": "2\.0",\n  "updated": "[^"\\\x00-\x1f]*+",\n  "mappings": '
-                           rf'(?:\{{\}}|\{{\n(?:{_ENTRY},\n)*+{_ENTRY}\n  \}})\n\}}\n?')
+_ENTRY = rf'    "TASK-[A-Z0-9][A-Z0-9.-]*+": (?:\{{\}}|\{{\n(?:      {_TOOL_LINE},\n)*+      {_TOOL_LINE}\n    \}})'
+_HEADER = r'\{\n  "version": "2\.0",\n  "updated": "[^"\\\x00-\x1f]*+",'
+_MAPPING_TEXT = lazyre.compile(_HEADER + r'\n  "mappings": '
+                               rf'(?:\{{\}}|\{{\n(?:{_ENTRY},\n)*+{_ENTRY}\n  \}})\n\}}\n?')
+_APPENDED = lazyre.compile(_HEADER + rf"\0(?:,\n{_ENTRY})*+")  # a header, NUL, appended entries
 
 
 def plain_mapping_text(text: str) -> bool:
     """Whether ``text`` is a valid mapping file in taskmint's own layout (see above)."""
     return _MAPPING_TEXT.fullmatch(text) is not None
+
+
+def plain_appended(header: str, entries: str) -> bool:
+    """Whether a text in taskmint's own layout stays so with ``header`` and the ``entries``
+    of mapping_text.append_parts: the new parts checked, not the 1.3 MB they join."""
+    return _APPENDED.fullmatch(f"{header}\0{entries}") is not None
 
 
 def registry_file(data: Any) -> bool:

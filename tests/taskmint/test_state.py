@@ -287,3 +287,26 @@ def test_counters_schema_requires_what_the_code_needs(data, problem):
 ])
 def test_mapping_schema_rejects_malformed_entries(entry, problem):
     assert problem in schemas.problem("mapping", mapping_doc({"TASK-A3F8": entry}))
+
+
+def test_the_registry_keeps_its_order_and_appends_new_ids(tmp_path):
+    import subprocess
+
+    from taskmint.project import find_project
+
+    root = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    project = find_project(str(root))
+    service.init(project, jira="PROJ", linear=None, github=False, azure_devops=False, force=False)
+    project.registry_path.parent.mkdir(parents=True, exist_ok=True)
+    listed = ["TASK-FFFF", "task-0001", "TASK-AAAA"]  # unsorted, one in lower case (written by hand)
+    project.registry_path.write_text(json.dumps({"version": "2.0", "counters": {
+        "jira": {"PROJ": 7}, "linear": {}, "github": 0, "azure_devops": 0}, "ids": listed}))
+    registry = state.load_registry(project)
+    assert registry.has("TASK-0001") and registry.has("TASK-FFFF") and not registry.has("TASK-BBBB")
+    assert registry.count() == 3
+    created = service.create(project, "next")
+    assert created["external_ids"]["jira"] == "PROJ-8" and created["id"] not in listed
+    saved = json.loads(project.registry_path.read_text())["ids"]
+    assert saved == ["TASK-FFFF", "TASK-0001", "TASK-AAAA", created["id"]]
+    assert state.load_registry(project).ids == set(saved)

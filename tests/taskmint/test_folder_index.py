@@ -6,7 +6,7 @@ import json
 import shutil
 import subprocess
 
-from taskmint import disk_numbers, service
+from taskmint import folder_index, service
 from taskmint.project import find_project
 
 
@@ -88,7 +88,7 @@ def test_item3_a_damaged_numbers_cache_costs_a_read_never_a_number(project):
     (project.tasks_dir / "blocked").mkdir(exist_ok=True)
     (project.tasks_dir / "blocked" / "TASK-C0DF-x.md").write_text(_hand_written("TASK-C0DF", "PROJ-5", "#5"))
     for damage in ("{ not json", json.dumps({"folders": {str(project.tasks_dir / "blocked"): {"mtime_ns": "x"}}})):
-        disk_numbers.path(project).write_text(damage)
+        folder_index.path(project).write_text(damage)
         created = service.create(project, damage[:5])
         assert int(created["external_ids"]["jira"].split("-")[1]) > 5
 
@@ -96,8 +96,8 @@ def test_item3_a_damaged_numbers_cache_costs_a_read_never_a_number(project):
 def test_creates_in_a_row_read_no_task_file_again(project, monkeypatch):
     service.create(project, "first")
     read: list[str] = []
-    real = disk_numbers._read_folder
-    monkeypatch.setattr(disk_numbers, "_read_folder", lambda p, folder: read.append(folder) or real(p, folder))
+    real = folder_index._read_folder
+    monkeypatch.setattr(folder_index, "_read_folder", lambda p, folder, mtime: read.append(folder) or real(p, folder, mtime))
     service.create(project, "second")
     info = service.create(project, "third")
     service.complete(find_project(str(project.root)), info["id"])
