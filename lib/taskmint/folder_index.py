@@ -118,6 +118,15 @@ class Folders:
         """Every ID has_id knows."""
         return {i for folder in self.walk() for i in self._entries[folder]["ids"]}
 
+    def folders_with(self, task_id: str) -> list[str]:
+        """The folders whose task files carry ``task_id`` (upper case), as has_id finds it:
+        where tasks.named need look (a folder a file moved out of may still be listed)."""
+        return [folder for folder in self.walk() if task_id in self._entries[folder]["ids"]]
+
+    def folders_under(self, head: str) -> list[str]:
+        """The folders whose task files carry an ID that starts with ``head`` (upper case)."""
+        return [folder for folder in self.walk() if any(i.startswith(head) for i in self._entries[folder]["ids"])]
+
     def count(self) -> int:
         return sum(len(self._entries[folder]["ids"]) for folder in self.walk())
 
@@ -138,6 +147,10 @@ class Folders:
         ever add (a file moved out leaves an ID taken and a floor higher, never lower)."""
         folder = str(file.parent)
         if folder not in self._valid:
+            # A folder unknown so far (say the month folder a complete made) or changed since
+            # it was looked at: read everything again if asked again in this transaction.
+            self._walked = None
+            self._valid.clear()
             return
         entry = self._entries[folder]
         try:

@@ -88,9 +88,10 @@ def info(project: Project, path: Path, meta: dict[str, Any], pending: list[str] 
 # --- finding tasks ---------------------------------------------------------------------
 
 
-def _files_with_id(project: Project, task_id: str) -> list[Path]:
+def _files_with_id(project: Project, txn: Txn, task_id: str) -> list[Path]:
     wanted = task_id.upper()
-    named = [p for p in tasks.named(project, wanted) if _meta_id(project, p) == wanted]
+    named = [p for p in tasks.named(project, wanted, txn.on_disk().folders_with(wanted))
+             if _meta_id(project, p) == wanted]
     if named:
         return named
     # A file whose name does not carry its ID (renamed by hand): the slow, full look.
@@ -112,7 +113,7 @@ def resolve(project: Project, txn: Txn, ref: str) -> tasks.TaskFile:
         raise UsageError("no task ID given; pass an internal ID like TASK-A3F2 or an external one like PROJ-12")
     internal = ref.upper().startswith("TASK-")
     task_id = ids.normalize(ref) if internal else _external_to_internal(project, txn, ref)
-    paths = _files_with_id(project, task_id)
+    paths = _files_with_id(project, txn, task_id)
     if not paths and internal and external_ids.candidates(ref):
         # TASK-12 can be an external ID too: TASK is a valid Jira or Linear key.
         try:
@@ -120,7 +121,7 @@ def resolve(project: Project, txn: Txn, ref: str) -> tasks.TaskFile:
         except TaskmintError:
             pass  # report the internal ID as unknown
         else:
-            paths = _files_with_id(project, task_id)
+            paths = _files_with_id(project, txn, task_id)
     if not paths:
         for path in tasks.named(project, task_id):
             tasks.read(project, path)  # named after the ID but unreadable: say why, not "no such task"
@@ -254,7 +255,7 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
         target_dir = tasks.status_dir(project, "completed", completed_at or when)
         if already and (task.path.parent == target_dir or (
                 completed_at is None and tasks.status_of_folder(project, task.path) == "completed")):
-            return _with_subtasks(project, info(project, task.path, task.meta), open_only=True), True  # filed by its completed: (or, lacking one, left be)
+            return _with_subtasks(project, txn, info(project, task.path, task.meta), open_only=True), True  # filed by its completed: (or, lacking one, left be)
         path = task.path
         target = target_dir / path.name
         project.check_inside(target)
@@ -284,7 +285,7 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
             except (OSError, TaskmintError) as e:
                 state.warn(f"completed, but could not record that its tracker issues must be closed "
                            f"({getattr(e, 'strerror', None) or e}); close them by hand")
-        return _with_subtasks(project, info(project, target, meta), open_only=True), already
+        return _with_subtasks(project, txn, info(project, target, meta), open_only=True), already
 
 
 def _sync_mapping(txn: Txn, meta: dict[str, Any]) -> None:
@@ -301,15 +302,16 @@ def show(project: Project, ref: str) -> dict[str, Any]:
     project.require_opt_in()
     with transaction(project) as txn:
         task = resolve(project, txn, ref)
-        return _with_subtasks(project, info(project, task.path, task.meta))
+        return _with_subtasks(project, txn, info(project, task.path, task.meta))
 
 
-def _with_subtasks(project: Project, found: dict[str, Any], open_only: bool = False) -> dict[str, Any]:
+def _with_subtasks(project: Project, txn: Txn, found: dict[str, Any], open_only: bool = False) -> dict[str, Any]:
     """Subtask IDs are their parent's ID plus ``.n``, so file names find them without
-    reading every task (show stays fast at 10,000 tasks)."""
+    reading every task, in the folders whose files carry such IDs (show stays fast at
+    10,000 tasks)."""
     head = f"{str(found['id']).upper()}."
-    children = {task_id: paths for task_id, paths in tasks.named_under(project, head).items()
-                if task_id[len(head):].isdigit()}
+    under = tasks.named_under(project, head, txn.on_disk().folders_under(head))
+    children = {task_id: paths for task_id, paths in under.items() if task_id[len(head):].isdigit()}
     subtasks = []
     for task_id in sorted(children, key=lambda i: int(i[len(head):])):
         for path in children[task_id]:

@@ -70,24 +70,38 @@ def ids_by_filename(project: Project) -> dict[str, list[Path]]:
     return found
 
 
-def named(project: Project, task_id: str) -> list[Path]:
+def _in(project: Project, folders: list[str] | None) -> Iterator[tuple[str, list[str]]]:
+    """_md_names of tasks/, or of just ``folders`` (those folder_index says can hold an ID)."""
+    if folders is None:
+        yield from _md_names(str(project.tasks_dir))
+        return
+    for folder in folders:
+        try:
+            with os.scandir(folder) as found:
+                yield folder, [e.name for e in found if e.name.endswith(".md") and e.is_file(follow_symlinks=False)]
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+
+
+def named(project: Project, task_id: str, folders: list[str] | None = None) -> list[Path]:
     """``ids_by_filename(project).get(task_id.upper(), [])`` without a Path per file (a
-    show or complete looks up one ID; at 10,000 tasks the Paths were most of its time)."""
+    show or complete looks up one ID; at 10,000 tasks the Paths were most of its time),
+    looking only in ``folders`` if given."""
     wanted = task_id.upper()
     found = []
-    for folder, names in _md_names(str(project.tasks_dir)):
+    for folder, names in _in(project, folders):
         for name, name_id in zip(names, ids.ids_of_names(names)):
             if name_id == wanted or (not name_id and (_id_inside(project, Path(folder, name)) or "").upper() == wanted):
                 found.append(Path(folder, name))
     return found
 
 
-def named_under(project: Project, head: str) -> dict[str, list[Path]]:
+def named_under(project: Project, head: str, folders: list[str] | None = None) -> dict[str, list[Path]]:
     """The entries of ``ids_by_filename(project)`` whose ID starts with ``head`` (upper case),
     building a Path only for those: show looks for a parent's subtasks this way, and at
-    10,000 tasks a Path per file was most of its time."""
+    10,000 tasks a Path per file was most of its time. Only in ``folders`` if given."""
     found: dict[str, list[Path]] = {}
-    for folder, names in _md_names(str(project.tasks_dir)):
+    for folder, names in _in(project, folders):
         for name, name_id in zip(names, ids.ids_of_names(names)):
             if name_id and not name_id.upper().startswith(head):
                 continue

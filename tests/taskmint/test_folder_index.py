@@ -6,7 +6,7 @@ import json
 import shutil
 import subprocess
 
-from taskmint import folder_index, service
+from taskmint import folder_index, service, tasks
 from taskmint.project import find_project
 
 
@@ -104,3 +104,54 @@ def test_creates_in_a_row_read_no_task_file_again(project, monkeypatch):
     service.create(project, "fourth")
     # the month folder the complete made (and completed/, which got it) are read: one file
     assert str(project.tasks_dir / "backlog") not in read and len(read) <= 2
+
+
+def _lookups_agree(project) -> None:
+    index = folder_index.Folders(project)
+    every = {i for i in tasks.ids_by_filename(project)}
+    assert index.ids() == every
+    for task_id in [*every, "TASK-0000", "TASK-F00D"]:
+        assert sorted(tasks.named(project, task_id, index.folders_with(task_id))) == sorted(tasks.named(project, task_id))
+        head = task_id + "."
+        assert tasks.named_under(project, head, index.folders_under(head)) == tasks.named_under(project, head)
+    index.save()
+
+
+def test_lookups_through_the_index_find_what_a_full_scan_finds(project):
+    parent = service.create(project, "parent")
+    for n in range(3):
+        service.create(project, f"child {n}", parent=parent["id"])
+    service.complete(project, service.create(project, "done")["id"])
+    _lookups_agree(project)
+    backlog, blocked = project.tasks_dir / "backlog", project.tasks_dir / "blocked"
+    blocked.mkdir(exist_ok=True)
+    child = next(backlog.glob(f"{parent['id']}.2-*.md"))
+    child.rename(blocked / child.name)  # moved by hand
+    (backlog / "renamed-by-hand.md").write_text(_hand_written(f"{parent['id']}.7", "PROJ-70", "#70"))
+    (backlog / "notes.md").write_text("no frontmatter\n")
+    (project.tasks_dir / "in_review" / "deep").mkdir(parents=True)
+    (project.tasks_dir / "in_review" / "deep" / "TASK-DEE9-deep.md").write_text(_hand_written("TASK-DEE9", "PROJ-71", "#71"))
+    _lookups_agree(project)
+    shown = service.show(project, parent["id"])
+    assert [s["id"] for s in shown["subtasks"]] == [f"{parent['id']}.{n}" for n in (1, 2, 3, 7)]
+    assert service.show(project, f"{parent['id']}.2")["path"].startswith("tasks/blocked/")
+    assert service.show(project, "PROJ-71")["id"] == "TASK-DEE9"
+    (blocked / child.name).unlink()
+    _lookups_agree(project)
+    assert [s["id"] for s in service.show(project, parent["id"])["subtasks"]] == [
+        f"{parent['id']}.{n}" for n in (1, 3, 7)]
+
+
+def test_a_complete_into_a_new_month_folder_is_seen_by_the_same_transaction(project):
+    from taskmint.transaction import transaction
+
+    info = service.create(project, "to complete")
+    with transaction(project) as txn:
+        assert txn.on_disk().folders_with(info["id"]) == [str(project.tasks_dir / "backlog")]
+        month = project.tasks_dir / "completed" / "2031-01"
+        month.mkdir(parents=True)
+        moved = month / f"{info['id']}-to-complete.md"
+        (project.tasks_dir / "backlog" / moved.name).rename(moved)
+        txn.wrote(moved, info["id"], [])
+        assert txn.on_disk().folders_with(info["id"]) == [str(month)]  # both folders looked at again
+    assert str(month) in folder_index.Folders(project).folders_with(info["id"])
