@@ -20,6 +20,7 @@ The file lives next to the project lock and is written only under it, without fs
 """
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
@@ -38,9 +39,16 @@ def path(project: Project) -> Path:
     return project.lock_path.with_name("tasks-index.json")
 
 
+def _starting(listed: list[str], text: str, whole: bool) -> bool:
+    """Whether the sorted ``listed`` holds ``text`` (whole) or an item that starts with it."""
+    at = bisect.bisect_left(listed, text)
+    return at < len(listed) and (listed[at] == text if whole else listed[at].startswith(text))
+
+
 def _usable(entry: object) -> bool:
     return isinstance(entry, dict) and isinstance(entry.get("mtime_ns"), int) \
-        and validators.counters(entry.get("counters")) and _names(entry.get("ids")) and _names(entry.get("dirs"))
+        and validators.counters(entry.get("counters")) and _names(entry.get("ids")) and _names(entry.get("inside")) \
+        and _names(entry.get("dirs"))
 
 
 def _names(value: object) -> bool:
@@ -65,6 +73,9 @@ class Folders:
                 data = {}
             found = data.get("folders") if isinstance(data, dict) else None
             self._entries = {k: v for k, v in found.items() if _usable(v)} if isinstance(found, dict) else {}
+            for entry in self._entries.values():  # kept sorted for bisect; a sorted list sorts in one pass
+                entry["ids"].sort()
+                entry["inside"].sort()
         return self._entries
 
     def walk(self) -> list[str]:
@@ -112,20 +123,25 @@ class Folders:
     def has_id(self, task_id: str) -> bool:
         """Whether a task file under tasks/ carries ``task_id`` (upper case) in its name or,
         when its name carries none, in its frontmatter."""
-        return any(task_id in self._entries[folder]["ids"] for folder in self.walk())
+        return any(_starting(self._entries[folder]["ids"], task_id, whole=True) for folder in self.walk())
 
     def ids(self) -> set[str]:
         """Every ID has_id knows."""
         return {i for folder in self.walk() for i in self._entries[folder]["ids"]}
 
-    def folders_with(self, task_id: str) -> list[str]:
-        """The folders whose task files carry ``task_id`` (upper case), as has_id finds it:
-        where tasks.named need look (a folder a file moved out of may still be listed)."""
-        return [folder for folder in self.walk() if task_id in self._entries[folder]["ids"]]
+    def where(self, task_id: str) -> tasks.Where:
+        """Where tasks.named need look for ``task_id`` (upper case): the folders whose files
+        carry it (a folder a file moved out of may still be listed), by name or inside."""
+        return self._where(task_id, whole=True)
 
-    def folders_under(self, head: str) -> list[str]:
-        """The folders whose task files carry an ID that starts with ``head`` (upper case)."""
-        return [folder for folder in self.walk() if any(i.startswith(head) for i in self._entries[folder]["ids"])]
+    def where_under(self, head: str) -> tasks.Where:
+        """Where tasks.named_under need look for the IDs that start with ``head``."""
+        return self._where(head, whole=False)
+
+    def _where(self, text: str, whole: bool) -> tasks.Where:
+        walked, entries = self.walk(), self._entries
+        folders = [folder for folder in walked if _starting(entries[folder]["ids"], text, whole)]
+        return tasks.Where(folders, {folder for folder in folders if _starting(entries[folder]["inside"], text, whole)})
 
     def count(self) -> int:
         return sum(len(self._entries[folder]["ids"]) for folder in self.walk())
@@ -160,9 +176,11 @@ class Folders:
             self._valid.discard(folder)
             return
         external_ids.raise_to(entry["counters"], refs)
-        for held in (task_id and ids.normalize(task_id), ids.id_from_filename(file.name)):
-            if held and held not in entry["ids"]:
-                entry["ids"].append(held)
+        named = ids.id_from_filename(file.name)
+        held = task_id and ids.normalize(task_id)
+        for found, listed in ((named, entry["ids"]), (held, entry["ids"]), (None if named else held, entry["inside"])):
+            if found and not _starting(listed, found, whole=True):
+                bisect.insort(listed, found)
         self._dirty = True
 
     def save(self) -> None:
@@ -202,8 +220,9 @@ def _read_folder(project: Project, folder: str, mtime: int) -> dict | None:
     values: list[dict] = []
     for name in names:
         values += _numbers_in(project, Path(folder, name))
-    return {"mtime_ns": mtime, "counters": external_ids.highest(values),
-            "ids": sorted(tasks.ids_in(project, folder, names)), "dirs": dirs}
+    held, inside = tasks.ids_in(project, folder, names)
+    return {"mtime_ns": mtime, "counters": external_ids.highest(values), "ids": sorted(held), "inside": sorted(inside),
+            "dirs": dirs}
 
 
 def _numbers_in(project: Project, path: Path) -> list[dict]:

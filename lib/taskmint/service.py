@@ -90,7 +90,7 @@ def info(project: Project, path: Path, meta: dict[str, Any], pending: list[str] 
 
 def _files_with_id(project: Project, txn: Txn, task_id: str) -> list[Path]:
     wanted = task_id.upper()
-    named = [p for p in tasks.named(project, wanted, txn.on_disk().folders_with(wanted))
+    named = [p for p in tasks.named(project, wanted, txn.on_disk().where(wanted))
              if _meta_id(project, p) == wanted]
     if named:
         return named
@@ -310,7 +310,7 @@ def _with_subtasks(project: Project, txn: Txn, found: dict[str, Any], open_only:
     reading every task, in the folders whose files carry such IDs (show stays fast at
     10,000 tasks)."""
     head = f"{str(found['id']).upper()}."
-    under = tasks.named_under(project, head, txn.on_disk().folders_under(head))
+    under = tasks.named_under(project, head, txn.on_disk().where_under(head))
     children = {task_id: paths for task_id, paths in under.items() if task_id[len(head):].isdigit()}
     subtasks = []
     for task_id in sorted(children, key=lambda i: int(i[len(head):])):

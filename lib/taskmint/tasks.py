@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -70,38 +71,59 @@ def ids_by_filename(project: Project) -> dict[str, list[Path]]:
     return found
 
 
-def _in(project: Project, folders: list[str] | None) -> Iterator[tuple[str, list[str]]]:
-    """_md_names of tasks/, or of just ``folders`` (those folder_index says can hold an ID)."""
-    if folders is None:
+class Where:
+    """Where to look for an ID (folder_index.Folders.where): the folders whose task files can
+    carry it, and of those, the ones where a file whose name carries no ID holds it in its
+    frontmatter. Elsewhere only files whose names start with it need a look."""
+
+    def __init__(self, folders: list[str], inside: set[str]) -> None:
+        self.folders, self.inside = folders, inside
+
+
+def _in(project: Project, where: Where | None, head: str) -> Iterator[tuple[str, list[str]]]:
+    """(folder, names of the *.md files to look at) of tasks/, or of just ``where``."""
+    if where is None:
         yield from _md_names(str(project.tasks_dir))
         return
-    for folder in folders:
+    for folder in where.folders:
         try:
-            with os.scandir(folder) as found:
-                yield folder, [e.name for e in found if e.name.endswith(".md") and e.is_file(follow_symlinks=False)]
+            if folder in where.inside:
+                with os.scandir(folder) as found:
+                    names = [e.name for e in found if e.name.endswith(".md") and e.is_file(follow_symlinks=False)]
+            else:  # a name in C, a stat only for the few that start with the ID
+                names = [n for n in os.listdir(folder) if n.startswith(head) and n.endswith(".md")
+                         and _regular(os.path.join(folder, n))]
         except (FileNotFoundError, NotADirectoryError):
             continue
+        yield folder, names
 
 
-def named(project: Project, task_id: str, folders: list[str] | None = None) -> list[Path]:
+def _regular(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def named(project: Project, task_id: str, where: Where | None = None) -> list[Path]:
     """``ids_by_filename(project).get(task_id.upper(), [])`` without a Path per file (a
     show or complete looks up one ID; at 10,000 tasks the Paths were most of its time),
-    looking only in ``folders`` if given."""
+    looking only ``where`` the index says if given."""
     wanted = task_id.upper()
     found = []
-    for folder, names in _in(project, folders):
+    for folder, names in _in(project, where, wanted):
         for name, name_id in zip(names, ids.ids_of_names(names)):
             if name_id == wanted or (not name_id and (_id_inside(project, Path(folder, name)) or "").upper() == wanted):
                 found.append(Path(folder, name))
     return found
 
 
-def named_under(project: Project, head: str, folders: list[str] | None = None) -> dict[str, list[Path]]:
+def named_under(project: Project, head: str, where: Where | None = None) -> dict[str, list[Path]]:
     """The entries of ``ids_by_filename(project)`` whose ID starts with ``head`` (upper case),
     building a Path only for those: show looks for a parent's subtasks this way, and at
-    10,000 tasks a Path per file was most of its time. Only in ``folders`` if given."""
+    10,000 tasks a Path per file was most of its time. Only ``where`` the index says if given."""
     found: dict[str, list[Path]] = {}
-    for folder, names in _in(project, folders):
+    for folder, names in _in(project, where, head):
         for name, name_id in zip(names, ids.ids_of_names(names)):
             if name_id and not name_id.upper().startswith(head):
                 continue
@@ -111,18 +133,20 @@ def named_under(project: Project, head: str, folders: list[str] | None = None) -
     return found
 
 
-def ids_in(project: Project, folder: str, names: list[str]) -> set[str]:
-    """The upper-cased IDs the task files ``names`` in ``folder`` carry: in the file name, or
-    in the frontmatter when the name carries none (what ids_by_filename finds there)."""
+def ids_in(project: Project, folder: str, names: list[str]) -> tuple[set[str], set[str]]:
+    """(the upper-cased IDs the task files ``names`` in ``folder`` carry: in the file name, or
+    in the frontmatter when the name carries none, as ids_by_filename finds them; those of
+    them found in the frontmatter)."""
     named = ids.ids_of_names(names)
     found = set(named)  # file names carry IDs in upper case
+    inside: set[str] = set()
     if "" in found:
         found.discard("")
         # TASK-a3f8-x.md or notes.md (written by hand or another tool): only the frontmatter
         # says which ID the file holds, and create must not issue it again.
-        inside = (_id_inside(project, Path(folder, n)) for n, task_id in zip(names, named) if not task_id)
-        found.update(i.upper() for i in inside if i)
-    return found
+        held = (_id_inside(project, Path(folder, n)) for n, task_id in zip(names, named) if not task_id)
+        inside = {i.upper() for i in held if i}
+    return found | inside, inside
 
 
 def _id_inside(project: Project, path: Path) -> str | None:

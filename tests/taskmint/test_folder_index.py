@@ -111,9 +111,9 @@ def _lookups_agree(project) -> None:
     every = {i for i in tasks.ids_by_filename(project)}
     assert index.ids() == every
     for task_id in [*every, "TASK-0000", "TASK-F00D"]:
-        assert sorted(tasks.named(project, task_id, index.folders_with(task_id))) == sorted(tasks.named(project, task_id))
+        assert sorted(tasks.named(project, task_id, index.where(task_id))) == sorted(tasks.named(project, task_id))
         head = task_id + "."
-        assert tasks.named_under(project, head, index.folders_under(head)) == tasks.named_under(project, head)
+        assert tasks.named_under(project, head, index.where_under(head)) == tasks.named_under(project, head)
     index.save()
 
 
@@ -129,6 +129,8 @@ def test_lookups_through_the_index_find_what_a_full_scan_finds(project):
     child.rename(blocked / child.name)  # moved by hand
     (backlog / "renamed-by-hand.md").write_text(_hand_written(f"{parent['id']}.7", "PROJ-70", "#70"))
     (backlog / "notes.md").write_text("no frontmatter\n")
+    # fits both readings (TASK-98C8 with slug 2024-roadmap, TASK-98C8-2024), so only its frontmatter says
+    (blocked / "TASK-98C8-2024-roadmap.md").write_text(_hand_written("TASK-98C8-2024", "PROJ-72", "#72"))
     (project.tasks_dir / "in_review" / "deep").mkdir(parents=True)
     (project.tasks_dir / "in_review" / "deep" / "TASK-DEE9-deep.md").write_text(_hand_written("TASK-DEE9", "PROJ-71", "#71"))
     _lookups_agree(project)
@@ -147,11 +149,11 @@ def test_a_complete_into_a_new_month_folder_is_seen_by_the_same_transaction(proj
 
     info = service.create(project, "to complete")
     with transaction(project) as txn:
-        assert txn.on_disk().folders_with(info["id"]) == [str(project.tasks_dir / "backlog")]
+        assert txn.on_disk().where(info["id"]).folders == [str(project.tasks_dir / "backlog")]
         month = project.tasks_dir / "completed" / "2031-01"
         month.mkdir(parents=True)
         moved = month / f"{info['id']}-to-complete.md"
         (project.tasks_dir / "backlog" / moved.name).rename(moved)
         txn.wrote(moved, info["id"], [])
-        assert txn.on_disk().folders_with(info["id"]) == [str(month)]  # both folders looked at again
-    assert str(month) in folder_index.Folders(project).folders_with(info["id"])
+        assert txn.on_disk().where(info["id"]).folders == [str(month)]  # both folders looked at again
+    assert str(month) in folder_index.Folders(project).where(info["id"]).folders
