@@ -14,7 +14,6 @@ yaml's messages.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 
 # Scalars that PyYAML resolves to something else than the string: its bools and nulls (any case).
 _RESERVED = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
@@ -123,6 +122,8 @@ def _value(text: str) -> object:
     if first.isdigit():
         if len(text) >= 10 and text[4] == "-":
             try:  # the line pattern let through only YYYY-MM-DD and YYYY-MM-DDTHH:MM:SSZ
+                from datetime import date, datetime  # here: a create reads no timestamp
+
                 return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
             except ValueError:  # 2026-13-45: yaml's error to give
                 return _NOT_FLAT

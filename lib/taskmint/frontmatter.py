@@ -7,7 +7,6 @@ top-level key owns the block of lines from its key line up to the next top-level
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
 
 from taskmint import flatyaml, lazyre, yamltext
 from taskmint.errors import TaskmintError
@@ -329,10 +328,12 @@ def as_text(value: Any) -> str | None:
     """A frontmatter value as taskmint reports it: timestamps back in ISO-8601 'Z' form."""
     if value is None:
         return None
-    if isinstance(value, datetime):
+    if yamltext.is_datetime(value):
         if value.tzinfo is None:
+            from datetime import timezone
+
             value = value.replace(tzinfo=timezone.utc)
         return yamltext.timestamp(value)
-    if isinstance(value, date):
+    if yamltext.is_date(value):
         return value.isoformat()
     return str(value)

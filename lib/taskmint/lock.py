@@ -10,7 +10,6 @@ platform without fcntl, a filesystem that answers ENOSYS), where it falls back t
 from __future__ import annotations
 
 import errno
-import math
 import os
 import time
 from _thread import get_ident  # threading's own source of thread IDs, without importing threading
@@ -51,8 +50,8 @@ def timeout_problem() -> str | None:
     try:
         value = float(raw)
     except ValueError:
-        value = math.nan
-    if math.isfinite(value) and value >= 0:
+        value = -1.0
+    if 0 <= value < float("inf"):  # false for nan too
         return None
     return (f"{TIMEOUT_ENV}={raw!r} is not a number of seconds (0 or more); set it to one such as 60 "
             "(0 tries the lock once), or unset it")

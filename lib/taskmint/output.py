@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
-from datetime import date, datetime
+
+from taskmint import yamltext
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a create would pay for it)
 if TYPE_CHECKING:
@@ -18,10 +18,10 @@ def json_safe(value: Any) -> Any:
     if value is None or isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        return ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
-    if isinstance(value, (datetime, date)):
+        if value != value:  # nan, without importing math
+            return ".nan"
+        return value if abs(value) != float("inf") else (".inf" if value > 0 else "-.inf")
+    if yamltext.is_date(value):
         from taskmint.frontmatter import as_text
 
         return as_text(value)

@@ -5,16 +5,16 @@ import json
 import os
 import re
 import unicodedata
-from datetime import datetime, timezone
 from pathlib import Path
 
-from taskmint import assign, atomic, config, external_ids, frontmatter, ids, outbox, state, sync, tasks
+from taskmint import assign, atomic, config, external_ids, frontmatter, ids, outbox, state, sync, tasks, yamltext
 from taskmint.errors import TaskmintError, UsageError
 from taskmint.project import Project
 from taskmint.transaction import Txn, transaction
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a create would pay for it)
 if TYPE_CHECKING:
+    from datetime import datetime
     from typing import Any
 
 PRIORITIES = ("low", "medium", "high", "critical")
@@ -162,6 +162,8 @@ def _external_to_internal(project: Project, txn: Txn, ref: str) -> str:
 
 def _now() -> datetime:
     # Written as plain YAML timestamps (2026-01-08T10:00:00Z), like hand-written task files.
+    from datetime import datetime, timezone  # here: a create writes a yamltext.Timestamp instead
+
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
@@ -204,7 +206,7 @@ def create(
         path = tasks.status_dir(project, "backlog") / ids.task_filename(task_id, title)
         if path.exists():
             raise TaskmintError(f"{project.rel(path)} already exists; run `taskmint doctor`")
-        now = _now()
+        now = yamltext.Timestamp.now()
         fields: dict[str, Any] = {
             "id": task_id, "title": title, "status": "backlog", "created": now, "updated": now,
             "priority": priority, "tags": tags, "external_ids": {},  # filled in by write()

@@ -8,7 +8,6 @@ in tasks/completed/YYYY-MM/, every other status in tasks/<status>/.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from pathlib import Path
 
 from taskmint.errors import TaskmintError, UsageError
@@ -16,6 +15,7 @@ from taskmint.project import Project
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
+    from datetime import datetime
     from typing import Any
 
 CATEGORIES = ("open", "started", "review", "blocked", "done")
@@ -71,6 +71,8 @@ class Statuses:
     def folder(self, project: Project, status: str, when: datetime | None = None) -> Path:
         """Where a task with (declared) ``status`` lives."""
         if status == COMPLETED:
+            from datetime import datetime, timezone
+
             when = when or datetime.now(timezone.utc)
             return project.tasks_dir / COMPLETED / when.strftime("%Y-%m")
         return project.tasks_dir / status

@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
 from pathlib import Path
 
 from taskmint import frontmatter, ids
@@ -13,6 +12,7 @@ from taskmint.project import Project
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a create would pay for it)
 if TYPE_CHECKING:
+    from datetime import datetime
     from typing import Any
 
 STATUSES = ("backlog", "in_progress", "in_review", "blocked", "completed")
@@ -190,6 +190,8 @@ def iter_frontmatter(project: Project) -> Iterator[tuple[Path, dict[str, Any]]]:
 def moment(value: object) -> datetime | None:
     """The moment a frontmatter value such as `completed:` names, in whatever form YAML or a
     person wrote it (a timestamp, a plain date 2020-02-03, or a quoted string); None if none."""
+    from datetime import date, datetime, timezone
+
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     if isinstance(value, date):
@@ -204,6 +206,8 @@ def moment(value: object) -> datetime | None:
 
 def status_dir(project: Project, status: str, when: datetime | None = None) -> Path:
     if status == "completed":
+        from datetime import datetime, timezone
+
         when = when or datetime.now(timezone.utc)
         return project.tasks_dir / "completed" / when.strftime("%Y-%m")
     return project.tasks_dir / status

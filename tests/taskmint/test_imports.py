@@ -13,6 +13,10 @@ OFF_THE_PATH = ("yaml", "jsonschema", "referencing", "filelock", "asyncio", "dat
                 "shutil", "secrets", "taskmint.doctor", "taskmint.migrate", "taskmint.merge", "taskmint.worktrees",
                 "taskmint.commands.doctor", "taskmint.commands.migrate", "taskmint.commands.init")
 
+# Also off a create's path: it reads no timestamp and writes yamltext.Timestamp (datetime cost
+# 1.5 ms), and digests with _blake2 (hashlib loads OpenSSL, 2.5 ms).
+OFF_THE_CREATE_PATH = ("datetime", "_datetime", "hashlib", "_hashlib", "math")
+
 PROBE = """
 import sys
 started = set(sys.modules)  # what the interpreter's own start loaded (site-packages' .pth files too)
@@ -39,6 +43,8 @@ def test_a_verb_imports_nothing_heavy(project, args):
     found = loaded(project, *args)
     heavy = sorted(m for m in found if m in OFF_THE_PATH or m.split(".")[0] in OFF_THE_PATH)
     assert heavy == []
+    if args[0] == "create":
+        assert sorted(found & set(OFF_THE_CREATE_PATH)) == []
     assert f"taskmint.commands.{'list_tasks' if args[0] == 'list' else args[0]}" in found
     assert not {m for m in found if m.startswith("taskmint.commands.")} - {
         f"taskmint.commands.{'list_tasks' if args[0] == 'list' else args[0]}"}  # only its own verb's module
