@@ -20,7 +20,6 @@ The file lives next to the project lock and is written only under it, without fs
 """
 from __future__ import annotations
 
-import bisect
 import json
 import os
 import re
@@ -39,16 +38,26 @@ def path(project: Project) -> Path:
     return project.lock_path.with_name("tasks-index.json")
 
 
-def _starting(listed: list[str], text: str, whole: bool) -> bool:
-    """Whether the sorted ``listed`` holds ``text`` (whole) or an item that starts with it."""
-    at = bisect.bisect_left(listed, text)
-    return at < len(listed) and (listed[at] == text if whole else listed[at].startswith(text))
+# An entry's IDs are one string, each ID on a line of its own ("\nTASK-A3F2\nTASK-B0B2\n"): a
+# look-up is one search in C, and the file reads and writes 10,000 IDs as a few strings
+# instead of a list of 10,000 (which cost a create at 10,000 tasks about 2 ms).
+def _lines(found: set[str]) -> str:
+    return "\n" + "".join(f"{i}\n" for i in sorted(found))
+
+
+def _starting(lines: str, text: str, whole: bool) -> bool:
+    """Whether ``lines`` hold ``text`` (whole) or an ID that starts with it."""
+    return (f"\n{text}\n" if whole else f"\n{text}") in lines
 
 
 def _usable(entry: object) -> bool:
     return isinstance(entry, dict) and isinstance(entry.get("mtime_ns"), int) \
-        and validators.counters(entry.get("counters")) and _names(entry.get("ids")) and _names(entry.get("inside")) \
-        and _names(entry.get("dirs"))
+        and validators.counters(entry.get("counters")) and _id_lines(entry.get("ids")) \
+        and _id_lines(entry.get("inside")) and _names(entry.get("dirs"))
+
+
+def _id_lines(value: object) -> bool:
+    return isinstance(value, str) and value.startswith("\n") and value.endswith("\n")
 
 
 def _names(value: object) -> bool:
@@ -73,9 +82,6 @@ class Folders:
                 data = {}
             found = data.get("folders") if isinstance(data, dict) else None
             self._entries = {k: v for k, v in found.items() if _usable(v)} if isinstance(found, dict) else {}
-            for entry in self._entries.values():  # kept sorted for bisect; a sorted list sorts in one pass
-                entry["ids"].sort()
-                entry["inside"].sort()
         return self._entries
 
     def walk(self) -> list[str]:
@@ -127,7 +133,7 @@ class Folders:
 
     def ids(self) -> set[str]:
         """Every ID has_id knows."""
-        return {i for folder in self.walk() for i in self._entries[folder]["ids"]}
+        return {i for folder in self.walk() for i in self._entries[folder]["ids"].split("\n") if i}
 
     def where(self, task_id: str) -> tasks.Where:
         """Where tasks.named need look for ``task_id`` (upper case): the folders whose files
@@ -144,7 +150,7 @@ class Folders:
         return tasks.Where(folders, {folder for folder in folders if _starting(entries[folder]["inside"], text, whole)})
 
     def count(self) -> int:
-        return sum(len(self._entries[folder]["ids"]) for folder in self.walk())
+        return sum(self._entries[folder]["ids"].count("\n") - 1 for folder in self.walk())
 
     def validate(self, folders: Iterable[str]) -> None:
         """Before writing into ``folders`` without walk(): note which entries still match."""
@@ -178,9 +184,9 @@ class Folders:
         external_ids.raise_to(entry["counters"], refs)
         named = ids.id_from_filename(file.name)
         held = task_id and ids.normalize(task_id)
-        for found, listed in ((named, entry["ids"]), (held, entry["ids"]), (None if named else held, entry["inside"])):
-            if found and not _starting(listed, found, whole=True):
-                bisect.insort(listed, found)
+        for found, key in ((named, "ids"), (held, "ids"), (None if named else held, "inside")):
+            if found and not _starting(entry[key], found, whole=True):
+                entry[key] += f"{found}\n"
         self._dirty = True
 
     def save(self) -> None:
@@ -221,7 +227,7 @@ def _read_folder(project: Project, folder: str, mtime: int) -> dict | None:
     for name in names:
         values += _numbers_in(project, Path(folder, name))
     held, inside = tasks.ids_in(project, folder, names)
-    return {"mtime_ns": mtime, "counters": external_ids.highest(values), "ids": sorted(held), "inside": sorted(inside),
+    return {"mtime_ns": mtime, "counters": external_ids.highest(values), "ids": _lines(held), "inside": _lines(inside),
             "dirs": dirs}
 
 

@@ -420,13 +420,16 @@ def load_registry(project: Project) -> Registry:
         return Registry()
     for candidate in (path, path.with_name(path.name + ".bak")):
         try:
-            data = json.loads(candidate.read_bytes().decode("utf-8"))
+            raw = candidate.read_bytes()
+            data = json.loads(raw.decode("utf-8"))
             refusal = refused_version(data, str(candidate))
             if refusal:
                 raise StateError(refusal)
             if schemas.problem("registry", data) is None:
                 listed = data["ids"]
-                if listed and not "".join(listed).isupper():  # taskmint writes them upper case
+                # taskmint writes them upper case; checked on the bytes after "ids" (ASCII, in C:
+                # a valid ID is ASCII, so a letter ASCII cannot upper-case is in no ID issued)
+                if listed and not raw[raw.rfind(b'"ids"') + 5:].isupper():
                     listed = [i.upper() for i in listed]
                 return Registry(counters=data["counters"], listed=listed)
         except FileNotFoundError:
