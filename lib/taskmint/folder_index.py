@@ -182,7 +182,7 @@ class Folders:
             self._valid.discard(folder)
             return
         external_ids.raise_to(entry["counters"], refs)
-        named = ids.id_from_filename(file.name)
+        named = ids.ids_of_names([file.name])[0] or None  # the pattern a folder's read compiles too
         held = task_id and ids.normalize(task_id)
         for found, key in ((named, "ids"), (held, "ids"), (None if named else held, "inside")):
             if found and not _starting(entry[key], found, whole=True):

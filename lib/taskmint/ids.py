@@ -28,8 +28,8 @@ FILENAME_RE = lazyre.compile(_AMBIGUOUS + r"(TASK-(?:[A-Z0-9]{2,4}-)?[0-9A-F]{4,
 # FILENAME_RE over many names joined with NUL (which no file name holds): each match is one
 # whole name, capturing its ID or "". A regex pass in C instead of a Python call per file;
 # at 10,000 tasks that was most of a create's scan of tasks/.
-_JOINED_RE = re.compile(r"(?:" + _AMBIGUOUS
-                        + r"(TASK-(?:[A-Z0-9]{2,4}-)?[0-9A-F]{4,}(?:\.[1-9][0-9]*)*)(?=-|\.md(?:\0|\Z))|)[^\0]+\0?")
+_JOINED_RE = lazyre.compile(r"(?:" + _AMBIGUOUS
+                            + r"(TASK-(?:[A-Z0-9]{2,4}-)?[0-9A-F]{4,}(?:\.[1-9][0-9]*)*)(?=-|\.md(?:\0|\Z))|)[^\0]+\0?")
 EPIC_RE = lazyre.compile(r"EPIC-0*([0-9]{1,3})", re.IGNORECASE)
 SLUG_MAX = 50
 
