@@ -5,7 +5,7 @@ import json
 from collections import namedtuple
 from urllib.parse import urlsplit
 
-from taskmint import flatyaml, lazyre, schemas
+from taskmint import flatyaml, lazyre, schemas, yamltext
 from taskmint import statuses as _statuses
 from taskmint.errors import TaskmintError
 from taskmint.project import Project
@@ -85,6 +85,24 @@ def render(jira: str | None, linear: str | None, github: bool, azure_devops: boo
     return "\n".join(lines) + "\n"
 
 
+def as_rendered(text: str) -> dict | None:
+    """What yaml.safe_load gives for ``text`` when it is exactly what render() writes for tools
+    taskmint numbers itself (most projects' config), or None: read with str methods and proven
+    by rendering it again, so a command compiles no YAML line pattern for it."""
+    tools: dict[str, str] = {}
+    for line in text.split("\n"):
+        if line.startswith("  ") and ": " in line:
+            key, _, value = line[2:].partition(": ")
+            tools[key] = value
+    keys = {tool: tools[tool] for tool in ("jira", "linear") if tool in tools}
+    if any(yamltext.scalar(key) != key for key in keys.values()):
+        return None  # a key YAML reads as something else (ON, 123) or that is quoted
+    github, azure_devops = tools.get("github") == "true", tools.get("azure_devops") == "true"
+    if render(keys.get("jira"), keys.get("linear"), github, azure_devops) != text:
+        return None
+    return {"version": 1, "pm_tools": {**keys, "github": github, "azure_devops": azure_devops}}
+
+
 def validate(data: object, where: str) -> Config:
     tools = data.get("pm_tools") if isinstance(data, dict) else None
     for tool in KEYS:
@@ -152,7 +170,9 @@ def load(project: Project) -> Config:
         return Config()
     except (OSError, UnicodeDecodeError) as e:
         raise TaskmintError(f"cannot read {project.rel(path)}: {e}; fix it or rewrite it with `taskmint init`") from None
-    data = flatyaml.load(text.split("\n"))  # the layout render() writes, read without yaml
+    data = as_rendered(text)
+    if data is None:
+        data = flatyaml.load(text.split("\n"))  # the layout render() writes, read without yaml
     if data is not None:
         return validate(data, project.rel(path))
     import yaml

@@ -104,7 +104,7 @@ class State:
                 header, _, entries, tail = parts
                 key = self.mapping_digest.appended(header, entries, tail) if self.mapping_digest is not None \
                     else floor_cache.digest(b"".join(parts))
-                return list(parts), key, validators.plain_appended(header.decode("utf-8"), entries.decode("utf-8"))
+                return list(parts), key, validators.plain_appended(VERSION, updated, self._added)
         raw = dump({"version": VERSION, "updated": updated, "mappings": self.mappings})
         return [raw], floor_cache.digest(raw), False  # proven when next read, if needed
 

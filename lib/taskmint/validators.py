@@ -94,7 +94,6 @@ _ENTRY = rf'    "TASK-[A-Z0-9][A-Z0-9.-]*+": (?:\{{\}}|\{{\n(?:      {_TOOL_LINE
 _HEADER = r'\{\n  "version": "2\.0",\n  "updated": "[^"\\\x00-\x1f]*+",'
 _MAPPING_TEXT = lazyre.compile(_HEADER + r'\n  "mappings": '
                                rf'(?:\{{\}}|\{{\n(?:{_ENTRY},\n)*+{_ENTRY}\n  \}})\n\}}\n?')
-_APPENDED = lazyre.compile(_HEADER + rf"\0(?:,\n{_ENTRY})*+")  # a header, NUL, appended entries
 
 
 def plain_mapping_text(text: str) -> bool:
@@ -102,10 +101,44 @@ def plain_mapping_text(text: str) -> bool:
     return _MAPPING_TEXT.fullmatch(text) is not None
 
 
-def plain_appended(header: str, entries: str) -> bool:
-    """Whether a text in taskmint's own layout stays so with ``header`` and the ``entries``
-    of mapping_text.append_parts: the new parts checked, not the 1.3 MB they join."""
-    return _APPENDED.fullmatch(f"{header}\0{entries}") is not None
+def plain_appended(version: str, updated: str, added: dict) -> bool:
+    """Whether a text in taskmint's own layout stays so when mapping_text.append_parts gives it
+    this header and appends the ``added`` entries: the parts that regex would check, checked
+    with str methods (compiling it cost a create more than a millisecond)."""
+    return version == "2.0" and isinstance(updated, str) and not _UNQUOTABLE.intersection(updated) and all(
+        _plain_key(key) and isinstance(ext, dict) and all(_plain_value(tool, value) for tool, value in ext.items())
+        for key, ext in added.items())
+
+
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_DIGITS = frozenset("0123456789")
+_ALNUM = _UPPER | _DIGITS
+_NONZERO = _DIGITS - {"0"}
+_KEY_CHARS = _ALNUM | {".", "-"}
+_KEYED_CHARS = {"jira": _ALNUM | {"_"}, "linear": _ALNUM}
+_UNQUOTABLE = frozenset('"\\' + "".join(map(chr, range(0x20))))  # what json would escape
+
+
+def _plain_key(key: object) -> bool:
+    """_ENTRY's TASK-[A-Z0-9][A-Z0-9.-]*"""
+    return isinstance(key, str) and key.startswith("TASK-") and key[5:6] in _ALNUM and set(key[5:]) <= _KEY_CHARS
+
+
+def _number(text: str) -> bool:
+    """[1-9][0-9]*"""
+    return text[:1] in _NONZERO and set(text) <= _DIGITS  # ("" is in neither set)
+
+
+def _plain_value(tool: object, value: object) -> bool:
+    """_TOOL_LINE's pattern for ``tool``: the whole value, no final newline."""
+    if not isinstance(value, str):
+        return False
+    if tool in _KEYED_CHARS:
+        key, dash, number = value.partition("-")  # the key holds no "-": the first one splits
+        return dash == "-" and key[:1] in _UPPER and set(key) <= _KEYED_CHARS[tool] and _number(number)
+    if tool == "github":
+        return value.startswith("#") and _number(value[1:])
+    return tool == "azure_devops" and _number(value)
 
 
 def registry_file(data: Any) -> bool:

@@ -70,3 +70,28 @@ def test_unparsable_or_unreadable_config(bare):
     bare.config_path.mkdir()
     with pytest.raises(TaskmintError, match="cannot read"):
         config.load(bare)
+
+
+@pytest.mark.parametrize("jira", [None, "PROJ", "A", "A_1", "ON", "NO", "Y", "proj", "123", "PROJ#1", "P-1", ""])
+@pytest.mark.parametrize("linear", [None, "ENG", "TRUE", "E1"])
+@pytest.mark.parametrize("github", [True, False])
+@pytest.mark.parametrize("azure_devops", [True, False])
+def test_a_rendered_config_reads_as_yaml_reads_it(jira, linear, github, azure_devops):
+    import yaml
+
+    text = config.render(jira, linear, github, azure_devops)
+    fast = config.as_rendered(text)
+    assert fast is None or fast == yaml.safe_load(text)
+    if jira in (None, "PROJ", "A", "A_1") and linear in (None, "ENG", "E1"):
+        assert fast is not None  # the shortcut is taken for what init writes
+
+
+@pytest.mark.parametrize("edit", [
+    lambda t: t.replace("version: 1", "version: 2"), lambda t: t.replace("  jira: PROJ", "  jira:  PROJ"),
+    lambda t: t + "statuses:\n  backlog: open\n", lambda t: t.replace("true", "True"), lambda t: "# x\n" + t,
+    lambda t: t.replace("  jira: PROJ", "  jira: PROJ # key"), lambda t: t.replace("\n", "\r\n"),
+    lambda t: t.replace("  jira: PROJ\n", "  jira: PROJ\n  jira: OTHER\n"), lambda t: t.rstrip("\n"),
+])
+def test_any_other_config_text_goes_to_the_full_reader(edit):
+    text = edit(config.render("PROJ", "ENG", True, False))
+    assert config.as_rendered(text) is None

@@ -11,7 +11,7 @@ import os
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taskmint import schemas, state, validators
+from taskmint import mapping_text, schemas, state, validators
 
 # Generated documents are cheap to check: many more than the default profile's examples.
 EXAMPLES = 20_000 if os.environ.get("TASKMINT_HYPOTHESIS") == "full" else 1200
@@ -167,3 +167,16 @@ def test_plain_mapping_text_agrees_with_the_schema_on_near_miss_values() -> None
         # the shortcut leaves those to it
         assert plain == (jsonschema_accepts("mapping", doc) and "\n" not in key + value and key == key.upper()), \
             (tool, value, key)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(updated=st.sampled_from(["2026-01-08T10:00:00Z", "", "say \"hi\"", "a\\b", "tab\t", "é", "\x7f"]),
+       added=st.dictionaries(st.sampled_from(NEAR_KEYS), st.dictionaries(
+           st.sampled_from(["jira", "linear", "github", "azure_devops", "gitlab", "Jira"]),
+           st.sampled_from(NEAR_VALUES), max_size=3), max_size=3))
+def test_plain_appended_is_what_the_regex_finds_in_the_whole_text(updated, added):
+    before = {"TASK-AAAA": {"github": "#1"}}
+    raw = state.dump({"version": "2.0", "updated": "x", "mappings": before})
+    added = {k: v for k, v in added.items() if k not in before}
+    whole = mapping_text.append(raw, "2.0", updated, added).decode()
+    assert validators.plain_appended("2.0", updated, added) == validators.plain_mapping_text(whole)
