@@ -72,6 +72,7 @@ class Folders:
         self._entries: dict[str, dict] | None = None
         self._valid: set[str] = set()  # folders whose entry matched the disk in this transaction
         self._walked: list[str] | None = None
+        self._listed: dict[str, list[str]] = {}  # for tasks.Where, dropped when a folder changes
         self._dirty = False
 
     def _load(self) -> dict[str, dict]:
@@ -147,7 +148,8 @@ class Folders:
     def _where(self, text: str, whole: bool) -> tasks.Where:
         walked, entries = self.walk(), self._entries
         folders = [folder for folder in walked if _starting(entries[folder]["ids"], text, whole)]
-        return tasks.Where(folders, {folder for folder in folders if _starting(entries[folder]["inside"], text, whole)})
+        inside = {folder for folder in folders if _starting(entries[folder]["inside"], text, whole)}
+        return tasks.Where(folders, inside, self._listed)
 
     def count(self) -> int:
         return sum(self._entries[folder]["ids"].count("\n") - 1 for folder in self.walk())
@@ -168,6 +170,7 @@ class Folders:
         (task_id None, no refs): an entry valid before stays valid, since IDs and numbers only
         ever add (a file moved out leaves an ID taken and a floor higher, never lower)."""
         folder = str(file.parent)
+        self._listed.clear()
         if folder not in self._valid:
             # A folder unknown so far (say the month folder a complete made) or changed since
             # it was looked at: read everything again if asked again in this transaction.
