@@ -7,7 +7,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from taskmint import assign, atomic, config, external_ids, frontmatter, ids, outbox, state, sync, tasks, yamltext
+from taskmint import atomic, config, external_ids, frontmatter, ids, outbox, state, tasks, yamltext
 from taskmint.errors import TaskmintError, UsageError
 from taskmint.project import Project
 from taskmint.transaction import Txn, transaction
@@ -178,6 +178,8 @@ def create(
     parent: str | None = None,
     description: str | None = None,
 ) -> dict[str, Any]:
+    from taskmint import assign  # here, and sync below: show and list need neither
+
     project.require_opt_in()
     title = check_title(title)
     body = _DEFAULT_BODY
@@ -246,6 +248,8 @@ def _undo_unmapped(project: Project, path: Path, task_id: str) -> None:
 def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
     """Complete a task; returns (its info, whether it was already completed). The info's
     "open_subtasks" lists the subtasks still open (they are left as they are)."""
+    from taskmint import sync
+
     project.require_opt_in()
     with transaction(project) as txn:
         task = resolve(project, txn, ref)
@@ -460,7 +464,7 @@ def _ignore_local_files(project: Project) -> None:
 
 def link(project: Project, ref: str, issue_ref: str) -> dict[str, Any]:
     """Attach the existing tracker issue ``issue_ref`` (github:34, jira:PROJ-12) to a task."""
-    from taskmint import trackers
+    from taskmint import sync, trackers
 
     cfg = config.load(project)
     found = [c for c in external_ids.candidates(issue_ref) if ":" in issue_ref and c.tool in cfg.trackers]
@@ -500,6 +504,8 @@ def link(project: Project, ref: str, issue_ref: str) -> dict[str, Any]:
 
 def _check_link(project: Project, txn: Txn, task_id: str, tool: str, key: str) -> bool:
     """False when the task already holds ``key``; raises when the link is refused."""
+    from taskmint import sync
+
     owners = {i.upper() for i, ext in txn.state.mappings.items() if ext.get(tool) == key}
     owners |= {str(meta.get("id", "")).upper() for _, meta in tasks.iter_frontmatter(project)
                for r in external_ids.refs_in(meta.get("external_ids")) if r.tool == tool and r.text() == key}
