@@ -16,13 +16,21 @@ duplicate that can cause; nor a file another program adds to a folder while a ta
 transaction writes into it (or within the same clock tick as that write), whose change the
 transaction's own update absorbs.
 
-The file lives next to the project lock and is written only under it, without fsync (a cache).
+A folder whose mtime moved is read again only for the files whose (inode, size, mtime) differ
+from what its last reading recorded (tasks-files.json, written only by such readings, so it may
+lag behind taskmint's own writes, which then count as changed): when the agent writes one task
+file into a folder of 3,600, one file is read, not 3,600. A file changed in the last two
+seconds before a reading is read again by the next one, since a change within the same mtime
+tick would not show.
+
+Both files live next to the project lock and are written only under it, without fsync (caches).
 """
 from __future__ import annotations
 
 import json
 import os
 import re
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -34,8 +42,15 @@ from taskmint.project import Project
 KEEP = 2000  # entries (folders, over every worktree sharing the lock)
 
 
+RACY_NS = 2_000_000_000  # a file changed this recently may change again within its mtime tick
+
+
 def path(project: Project) -> Path:
     return project.lock_path.with_name("tasks-index.json")
+
+
+def records_path(project: Project) -> Path:
+    return project.lock_path.with_name("tasks-files.json")
 
 
 # An entry's IDs are one string, each ID on a line of its own ("\nTASK-A3F2\nTASK-B0B2\n"): a
@@ -53,7 +68,7 @@ def _starting(lines: str, text: str, whole: bool) -> bool:
 def _usable(entry: object) -> bool:
     return isinstance(entry, dict) and isinstance(entry.get("mtime_ns"), int) \
         and validators.counters(entry.get("counters")) and _id_lines(entry.get("ids")) \
-        and _id_lines(entry.get("inside")) and _names(entry.get("dirs"))
+        and _id_lines(entry.get("inside")) and _names(entry.get("dirs")) and isinstance(entry.get("token", ""), str)
 
 
 def _id_lines(value: object) -> bool:
@@ -74,6 +89,8 @@ class Folders:
         self._walked: list[str] | None = None
         self._listed: dict[str, list[str]] = {}  # for tasks.Where, dropped when a folder changes
         self._dirty = False
+        self._records: dict[str, dict] | None = None  # folder -> {"token", "files": {name: signature}}
+        self._records_dirty = False
 
     def _load(self) -> dict[str, dict]:
         if self._entries is None:
@@ -112,13 +129,66 @@ class Folders:
             return None
         entry = entries.get(folder)
         if entry is None or entry["mtime_ns"] != mtime:
-            entry = _read_folder(self.project, folder, mtime)
+            entry = self._read(folder, mtime, entry)
             if entry is None:
                 return None
             entries[folder] = entry
             self._dirty = True
         self._valid.add(folder)
         return entry
+
+    def _read(self, folder: str, mtime: int, old: dict | None) -> dict | None:
+        """The entry of ``folder`` as the disk has it now (None if it is no folder), reading
+        only the files that changed since its last reading when ``old`` descends from it."""
+        listed = _listing(folder)
+        if listed is None:
+            return None
+        files, dirs = listed
+        records = self._load_records()
+        known = records.get(folder)
+        before: dict[str, str] = {}
+        counters = external_ids.empty_counters()
+        if old is not None and known is not None and known["token"] == old.get("token"):
+            before = known["files"]  # numbers only ever add: the old floor stands
+            counters = {k: dict(v) if isinstance(v, dict) else v for k, v in old["counters"].items()}
+        # a record is "signature ID how" (how: n in the name, i inside, - none); a file whose
+        # record's signature still matches is not read again
+        kept = {name: record for name, signature in files.items()
+                if signature != _RACY and (record := before.get(name, "")).startswith(signature + " ")}
+        changed = [name for name in files if name not in kept]
+        values: list[dict] = []
+        for name in changed:
+            values += _numbers_in(self.project, Path(folder, name))
+        external_ids.merge_max(counters, external_ids.highest(values))
+        held: set[str] = set()
+        inside: set[str] = set()
+        now = dict(zip(changed, tasks.ids_of_each(self.project, folder, changed)))
+        for name, record in kept.items():
+            _, task_id, how = record.split(" ")
+            now[name] = (task_id, how == "i")
+        for task_id, only_inside in now.values():
+            if task_id:
+                held.add(task_id)
+                if only_inside:
+                    inside.add(task_id)
+        token = os.urandom(8).hex()
+        records[folder] = {"token": token, "files": {
+            name: f"{signature} {now[name][0]} {'i' if now[name][1] else 'n' if now[name][0] else '-'}"
+            for name, signature in files.items()}}
+        self._records_dirty = True
+        return {"mtime_ns": mtime, "counters": counters, "ids": _lines(held), "inside": _lines(inside),
+                "dirs": dirs, "token": token}
+
+    def _load_records(self) -> dict[str, dict]:
+        if self._records is None:
+            try:
+                data = json.loads(records_path(self.project).read_bytes())
+            except (OSError, ValueError):
+                data = {}
+            found = data.get("folders") if isinstance(data, dict) else None
+            self._records = {k: v for k, v in found.items() if isinstance(v, dict) and isinstance(v.get("token"), str)
+                             and isinstance(v.get("files"), dict)} if isinstance(found, dict) else {}
+        return self._records
 
     def highest(self) -> dict:
         """Counters at or above every number a task file under tasks/ carries."""
@@ -195,19 +265,50 @@ class Folders:
     def save(self) -> None:
         if not self._dirty or self._entries is None:
             return
-        target = path(self.project)
         kept = dict(list(self._entries.items())[-KEEP:])
-        try:
-            fd, tmp = atomic.temp_file(target.parent, target.name)  # mkstemp's names, without tempfile
-        except OSError:
-            return
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(json.dumps({"folders": kept}))
-            os.replace(tmp, target)
-        except OSError:
-            os.unlink(tmp)
-        self._dirty = False
+        _save(path(self.project), {"folders": kept})
+        if self._records_dirty and self._records is not None:
+            _save(records_path(self.project), {"folders": {k: v for k, v in self._records.items() if k in kept}})
+        self._dirty = self._records_dirty = False
+
+
+def _save(target: Path, data: dict) -> None:
+    try:
+        fd, tmp = atomic.temp_file(target.parent, target.name)  # mkstemp's names, without tempfile
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(data))
+        os.replace(tmp, target)
+    except OSError:
+        os.unlink(tmp)
+
+
+_RACY = "racy"  # the signature of a file changed within RACY_NS of its reading: never matches
+
+
+def _listing(folder: str) -> tuple[dict[str, str], list[str]] | None:
+    """({name: signature} of the *.md files directly in ``folder``, its subfolders), or None if
+    it is no folder. A signature is "inode:size:mtime", or racy."""
+    try:
+        with os.scandir(folder) as found:
+            entries = list(found)
+    except OSError:
+        return None
+    now = time.time_ns()
+    files: dict[str, str] = {}
+    dirs = []
+    for e in entries:
+        if e.is_dir(follow_symlinks=False):
+            dirs.append(e.name)
+        elif e.name.endswith(".md") and e.is_file(follow_symlinks=False):
+            try:
+                st = e.stat(follow_symlinks=False)
+            except OSError:
+                continue  # gone since the listing
+            files[e.name] = _RACY if now - st.st_mtime_ns < RACY_NS else f"{e.inode()}:{st.st_size}:{st.st_mtime_ns}"
+    return files, dirs
 
 
 # A tool's value in the frontmatter, block (`  jira: PROJ-12`) or flow (`{github: '#3'}`)
@@ -215,23 +316,6 @@ class Folders:
 # raises the floor; a value this cannot read sends the file to the YAML parser.
 _VALUE_RE = lazyre.compile(r"""(?:^|[{,])[ \t]*(jira|linear|github|azure_devops)[ \t]*:[ \t]*(['"]?)([^'",}\s]*)\2""",
                           re.MULTILINE)
-
-
-def _read_folder(project: Project, folder: str, mtime: int) -> dict | None:
-    """The entry of ``folder`` as the disk has it now; None if it is no folder."""
-    try:
-        with os.scandir(folder) as found:
-            entries = list(found)
-    except OSError:
-        return None
-    names = [e.name for e in entries if e.name.endswith(".md") and e.is_file(follow_symlinks=False)]
-    dirs = [e.name for e in entries if e.is_dir(follow_symlinks=False)]
-    values: list[dict] = []
-    for name in names:
-        values += _numbers_in(project, Path(folder, name))
-    held, inside = tasks.ids_in(project, folder, names)
-    return {"mtime_ns": mtime, "counters": external_ids.highest(values), "ids": _lines(held), "inside": _lines(inside),
-            "dirs": dirs}
 
 
 def _numbers_in(project: Project, path: Path) -> list[dict]:

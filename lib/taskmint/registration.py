@@ -60,8 +60,7 @@ def register(project: Project, path: Path, previous: str | None = None) -> Regis
     with transaction(project) as txn:
         task = _read_task(project, path)  # again, under the lock
         carried = _valid_id(task.meta.get("id"))
-        by_name = tasks.ids_by_filename(project)
-        owners = _owners(project, carried, path, by_name)
+        owners = _owners(project, txn, carried, path)
         if carried and not owners and carried in txn.state.mappings:
             why = f"it carries {carried}, which has no other file, so it keeps its external IDs"
             kept = dict(txn.state.mappings[carried])
@@ -72,7 +71,7 @@ def register(project: Project, path: Path, previous: str | None = None) -> Regis
             if carried and not owners and carried not in txn.known_ids():
                 task_id, why = carried, f"it carries the new ID {carried}, which is kept"
             else:
-                task_id, why = _fresh_id(txn, by_name, task.meta), _why_fresh(project, task.meta, carried, owners)
+                task_id, why = _fresh_id(txn, task.meta), _why_fresh(project, task.meta, carried, owners)
             cfg = config.load(project)
             wanted = assign.Wanted(task_id, assign.local_tools(cfg), trackers=assign.tracker_tools(cfg))
 
@@ -128,7 +127,7 @@ def _external_of(meta: dict[str, Any]) -> dict[str, str]:
     return {r.tool: r.text() for r in external_ids.refs_in(meta.get("external_ids"))}
 
 
-def _owners(project: Project, task_id: str | None, path: Path, by_name: dict[str, list[Path]]) -> list[Path]:
+def _owners(project: Project, txn: Txn, task_id: str | None, path: Path) -> list[Path]:
     """The other files that hold ``task_id``. A file's name is only a shortcut: an original
     renamed by hand names another ID or none, and one being edited may not parse for a
     moment. Keeping the ID of a copy reuses every number the original carries, while
@@ -137,7 +136,8 @@ def _owners(project: Project, task_id: str | None, path: Path, by_name: dict[str
     has an ``id:`` line naming the ID holds it."""
     if task_id is None:
         return []
-    found = [p for p in by_name.get(task_id, []) if p != path and _holds(project, p, task_id)]
+    named = tasks.named(project, task_id, txn.on_disk().where(task_id))
+    found = [p for p in named if p != path and _holds(project, p, task_id)]
     if found:
         return found
     return [p for p in tasks.walk(project.tasks_dir) if p != path and _holds(project, p, task_id)]
@@ -156,16 +156,15 @@ def _holds(project: Project, other: Path, task_id: str) -> bool:
         return any(_valid_id(m.decode("utf-8", "replace")) == task_id for m in _ID_LINE_RE.findall(raw))
 
 
-def _fresh_id(txn: Txn, by_name: dict[str, list[Path]], meta: dict[str, Any]) -> str:
+def _fresh_id(txn: Txn, meta: dict[str, Any]) -> str:
     """A new ID, checked under the lock against every task file, the mapping and the registry;
     a subtask ID when the file names a known parent, an epic prefix when it names an epic."""
-    taken = txn.known_ids() | set(by_name)
     parent = _valid_id(meta.get("parent"))
-    if parent is not None and parent in taken:
-        return ids.subtask_id(parent, taken)
+    if parent is not None and txn.id_taken(parent):
+        return ids.subtask_id(parent, txn.task_ids())
     epic = meta.get("epic")
     prefix = ids.prefix_for_epic(epic) if isinstance(epic, str) else None
-    return ids.new_id(prefix, len(taken), lambda candidate: candidate.upper() in taken)
+    return ids.new_id(prefix, txn.id_count(), txn.id_taken)
 
 
 def _why_fresh(project: Project, meta: dict[str, Any], carried: str | None, owners: list[Path]) -> str:

@@ -395,13 +395,14 @@ def _matches(meta: dict[str, Any], status: str | None, statuses: list[str], tag:
     return True
 
 
-# Local files that must never be committed: backups, the lock and the two caches (the last
-# three live in .git/taskmint/ inside git, but a project outside git may become a repository).
+# Local files that must never be committed: backups, the lock and the caches (those live in
+# .git/taskmint/ inside git, but a project outside git may become a repository).
 GITIGNORE_LINES = (
     ".claude/state/*.bak",
     ".claude/state/taskmint.lock",
     ".claude/state/mapping-floor.json",
     ".claude/state/tasks-index.json",
+    ".claude/state/tasks-files.json",
     ".claude/state/.*.tmp",
     ".claude/state/.*.tmp.bak",
     ".claude/state/tracker_outbox.json",  # this worktree's pending tracker work (see outbox.py)

@@ -142,20 +142,20 @@ def named_under(project: Project, head: str, where: Where | None = None) -> dict
     return found
 
 
-def ids_in(project: Project, folder: str, names: list[str]) -> tuple[set[str], set[str]]:
-    """(the upper-cased IDs the task files ``names`` in ``folder`` carry: in the file name, or
-    in the frontmatter when the name carries none, as ids_by_filename finds them; those of
-    them found in the frontmatter)."""
-    named = ids.ids_of_names(names)
-    found = set(named)  # file names carry IDs in upper case
-    inside: set[str] = set()
-    if "" in found:
-        found.discard("")
-        # TASK-a3f8-x.md or notes.md (written by hand or another tool): only the frontmatter
-        # says which ID the file holds, and create must not issue it again.
-        held = (_id_inside(project, Path(folder, n)) for n, task_id in zip(names, named) if not task_id)
-        inside = {i.upper() for i in held if i}
-    return found | inside, inside
+def ids_of_each(project: Project, folder: str, names: list[str]) -> list[tuple[str, bool]]:
+    """(the upper-cased ID, "" if none, whether only its frontmatter holds it) of each of the
+    task files ``names`` in ``folder``: the ID in its name, or in its frontmatter when the name
+    carries none (what ids_by_filename finds)."""
+    found = []
+    for name, task_id in zip(names, ids.ids_of_names(names)):  # file names carry IDs in upper case
+        if task_id:
+            found.append((task_id, False))
+        else:
+            # TASK-a3f8-x.md or notes.md (written by hand or another tool): only the frontmatter
+            # says which ID the file holds, and create must not issue it again.
+            inside = _id_inside(project, Path(folder, name))
+            found.append((inside.upper(), True) if inside else ("", False))
+    return found
 
 
 def _id_inside(project: Project, path: Path) -> str | None:

@@ -292,10 +292,10 @@ def test_init_ignores_what_must_not_be_committed(tmp_path: Path, taskmint) -> No
     state = ".claude/state/"
     paths = [f"{state}external_id_mapping.json.bak", f"{state}external_id_counters.json.bak",
              f"{state}taskmint.lock", f"{state}mapping-floor.json", f"{state}tasks-index.json",
-             f"{state}.external_id_mapping.json.abcd1234.tmp",
+             f"{state}tasks-files.json", f"{state}.external_id_mapping.json.abcd1234.tmp",
              f"{state}external_id_mapping.json", f"{state}external_id_counters.json", ".claude/taskmint.yaml"]
     checked = subprocess.run(["git", "check-ignore", "--no-index", *paths], cwd=repo, capture_output=True, text=True)
-    assert checked.stdout.splitlines() == paths[:6]  # the state files and config are meant to be committed
+    assert checked.stdout.splitlines() == paths[:7]  # the state files and config are meant to be committed
     ok(taskmint("init", "--jira", "PROJ", "--force", root=repo))
     assert (repo / ".gitignore").read_text() == ignore  # idempotent
 

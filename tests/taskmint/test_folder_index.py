@@ -3,8 +3,12 @@ whatever the state says. Through the CLI, as a user meets it."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import time
+
+import pytest
 
 from taskmint import folder_index, service, tasks
 from taskmint.project import find_project
@@ -95,15 +99,88 @@ def test_item3_a_damaged_numbers_cache_costs_a_read_never_a_number(project):
 
 def test_creates_in_a_row_read_no_task_file_again(project, monkeypatch):
     service.create(project, "first")
-    read: list[str] = []
-    real = folder_index._read_folder
-    monkeypatch.setattr(folder_index, "_read_folder", lambda p, folder, mtime: read.append(folder) or real(p, folder, mtime))
+    read = files_read(monkeypatch)
     service.create(project, "second")
     info = service.create(project, "third")
     service.complete(find_project(str(project.root)), info["id"])
     service.create(project, "fourth")
-    # the month folder the complete made (and completed/, which got it) are read: one file
-    assert str(project.tasks_dir / "backlog") not in read and len(read) <= 2
+    # the month folder the complete made is read: the one file in it
+    assert [p.parent.name for p in read] == [project.tasks_dir.joinpath("completed").iterdir().__next__().name]
+
+
+def files_read(monkeypatch) -> list:
+    read: list = []
+    real = folder_index._numbers_in
+    monkeypatch.setattr(folder_index, "_numbers_in", lambda p, path: read.append(path) or real(p, path))
+    return read
+
+
+def _old(path, seconds: int = 60) -> None:
+    """Age a file past the racy window, as if written a minute ago."""
+    then = time.time_ns() - seconds * 1_000_000_000
+    os.utime(path, ns=(then, then))
+
+
+def test_a_file_added_to_a_large_folder_is_the_only_one_read(project, monkeypatch):
+    backlog = project.tasks_dir / "backlog"
+    for n in range(30):
+        service.create(project, f"task {n}")
+    for path in backlog.iterdir():
+        _old(path)
+    os.utime(backlog)  # a change of the folder: read again, all files once (their records are racy)
+    service.create(project, "records the files")
+    read = files_read(monkeypatch)
+    (backlog / "TASK-C0DE-by-hand.md").write_text(_hand_written("TASK-C0DE", "PROJ-77", "#77"))
+    created = service.create(project, "after the agent's file")
+    # the agent's file, and the one taskmint wrote after the files were recorded (records lag
+    # behind taskmint's own writes): none of the 30 older ones
+    assert sorted(p.name for p in read) == sorted(["TASK-C0DE-by-hand.md", *(
+        p.name for p in backlog.glob("*records-the-files.md"))])
+    assert created["external_ids"]["jira"] == "PROJ-78"
+    assert folder_index.Folders(project).has_id("TASK-C0DE")
+
+
+@pytest.mark.parametrize("how", ["replaced through a new file", "rewritten in place just now"])
+def test_a_file_changed_under_the_same_name_is_read_again(project, monkeypatch, how):
+    backlog = project.tasks_dir / "backlog"
+    for n in range(5):
+        service.create(project, f"task {n}")
+    target = sorted(backlog.iterdir())[2]
+    for path in backlog.iterdir():
+        _old(path)
+    os.utime(backlog)
+    service.create(project, "records the files")
+    _old(target)
+    read = files_read(monkeypatch)
+    text = target.read_text().replace("jira: PROJ-", "jira: PROJ-9")  # PROJ-3 -> PROJ-93, say
+    carried = int(text.split("jira: PROJ-")[1].split()[0])
+    if how == "replaced through a new file":
+        (backlog / "staged.tmp").write_text(text)
+        os.replace(backlog / "staged.tmp", target)
+    else:
+        with open(target, "r+") as f:  # the same inode; the folder changes by another file
+            f.write(text)
+        (backlog / "notes.md").write_text("a note\n")
+    created = service.create(project, "after the change")
+    assert target in read
+    assert int(created["external_ids"]["jira"].split("-")[1]) == carried + 1
+
+
+@pytest.mark.parametrize("damage", ["{ not json", '{"folders": {"x": 1}}', "restored"])
+def test_damaged_or_stale_records_cost_a_whole_read_never_a_number(project, monkeypatch, damage):
+    backlog = project.tasks_dir / "backlog"
+    service.create(project, "first")
+    os.utime(backlog)
+    service.create(project, "records")
+    older = folder_index.records_path(project).read_bytes()
+    os.utime(backlog)
+    service.create(project, "new token")
+    folder_index.records_path(project).write_text(older.decode() if damage == "restored" else damage)
+    (backlog / "TASK-C0DE-by-hand.md").write_text(_hand_written("TASK-C0DE", "PROJ-40", "#40"))
+    read = files_read(monkeypatch)
+    created = service.create(project, "after")
+    assert len(read) == len(list(backlog.iterdir())) - 1  # every file but the one created after
+    assert created["external_ids"]["jira"] == "PROJ-41"
 
 
 def _lookups_agree(project) -> None:
