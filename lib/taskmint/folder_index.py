@@ -31,7 +31,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from taskmint import atomic, external_ids, frontmatter, ids, lazyre, tasks, validators
@@ -94,12 +94,7 @@ class Folders:
 
     def _load(self) -> dict[str, dict]:
         if self._entries is None:
-            try:
-                data = json.loads(path(self.project).read_bytes())
-            except (OSError, ValueError):
-                data = {}
-            found = data.get("folders") if isinstance(data, dict) else None
-            self._entries = {k: v for k, v in found.items() if _usable(v)} if isinstance(found, dict) else {}
+            self._entries = _load_folders(path(self.project), _usable)
         return self._entries
 
     def walk(self) -> list[str]:
@@ -181,13 +176,8 @@ class Folders:
 
     def _load_records(self) -> dict[str, dict]:
         if self._records is None:
-            try:
-                data = json.loads(records_path(self.project).read_bytes())
-            except (OSError, ValueError):
-                data = {}
-            found = data.get("folders") if isinstance(data, dict) else None
-            self._records = {k: v for k, v in found.items() if isinstance(v, dict) and isinstance(v.get("token"), str)
-                             and isinstance(v.get("files"), dict)} if isinstance(found, dict) else {}
+            self._records = _load_folders(records_path(self.project), lambda v: isinstance(v, dict) and isinstance(
+                v.get("token"), str) and isinstance(v.get("files"), dict))
         return self._records
 
     def highest(self) -> dict:
@@ -270,6 +260,16 @@ class Folders:
         if self._records_dirty and self._records is not None:
             _save(records_path(self.project), {"folders": {k: v for k, v in self._records.items() if k in kept}})
         self._dirty = self._records_dirty = False
+
+
+def _load_folders(source: Path, usable: Callable[[object], bool]) -> dict[str, dict]:
+    """The usable entries of the ``{"folders": {...}}`` file ``source``; {} if it is missing or damaged."""
+    try:
+        data = json.loads(source.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    found = data.get("folders") if isinstance(data, dict) else None
+    return {k: v for k, v in found.items() if usable(v)} if isinstance(found, dict) else {}
 
 
 def _save(target: Path, data: dict) -> None:
