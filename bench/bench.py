@@ -236,8 +236,9 @@ def main() -> int:
         add("400 creates, 1 process (library)", serial, f"{serial / 400 * 1000:.1f} ms per create")
         add("400 creates, 8 processes x 50 (library)", parallel, f"{parallel / serial:.2f}x the serial time")
 
-        own, total, bare = import_profile(venv_python, ["-m", "taskmint.main", "--root", str(small), *create],
-                                          {**env, "PYTHONPATH": str(REPO / "lib")}, max(3, runs // 3))
+        own, total, bare = import_profile(  # started as bin/taskmint starts it
+            venv_python, ["-E", "-S", "-c", provision.CLI_START, str(REPO / "lib"), "--root", str(small), *create],
+            env, max(3, runs // 3))
 
     base = floor()
     print(f"taskmint benchmark: median of {runs} runs; ratio = time / the venv's `python -c pass`")

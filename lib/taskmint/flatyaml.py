@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from taskmint import yamltext
+
 # Scalars that PyYAML resolves to something else than the string: its bools and nulls (any case).
 _RESERVED = {"y", "n", "yes", "no", "true", "false", "on", "off", "null"}
 _CONSTANTS = {"true": True, "false": False, "null": None}
@@ -122,9 +124,8 @@ def _value(text: str) -> object:
     if first.isdigit():
         if len(text) >= 10 and text[4] == "-":
             try:  # the line pattern let through only YYYY-MM-DD and YYYY-MM-DDTHH:MM:SSZ
-                from datetime import date, datetime  # here: a create reads no timestamp
-
-                return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+                types = yamltext.datetime_types()  # here: a create reads no timestamp
+                return types.date.fromisoformat(text) if len(text) == 10 else types.datetime.fromisoformat(text)
             except ValueError:  # 2026-13-45: yaml's error to give
                 return _NOT_FLAT
         return int(text)

@@ -330,9 +330,7 @@ def as_text(value: Any) -> str | None:
         return None
     if yamltext.is_datetime(value):
         if value.tzinfo is None:
-            from datetime import timezone
-
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=yamltext.datetime_types().timezone.utc)
         return yamltext.timestamp(value)
     if yamltext.is_date(value):
         return value.isoformat()

@@ -162,9 +162,8 @@ def _external_to_internal(project: Project, txn: Txn, ref: str) -> str:
 
 def _now() -> datetime:
     # Written as plain YAML timestamps (2026-01-08T10:00:00Z), like hand-written task files.
-    from datetime import datetime, timezone  # here: a create writes a yamltext.Timestamp instead
-
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    types = yamltext.datetime_types()  # here: a create writes a yamltext.Timestamp instead
+    return types.datetime.now(types.timezone.utc).replace(microsecond=0)
 
 
 def create(

@@ -8,6 +8,7 @@ in tasks/completed/YYYY-MM/, every other status in tasks/<status>/.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from taskmint.errors import TaskmintError, UsageError
@@ -71,10 +72,8 @@ class Statuses:
     def folder(self, project: Project, status: str, when: datetime | None = None) -> Path:
         """Where a task with (declared) ``status`` lives."""
         if status == COMPLETED:
-            from datetime import datetime, timezone
-
-            when = when or datetime.now(timezone.utc)
-            return project.tasks_dir / COMPLETED / when.strftime("%Y-%m")
+            month = when.strftime("%Y-%m") if when else time.strftime("%Y-%m", time.gmtime())
+            return project.tasks_dir / COMPLETED / month
         return project.tasks_dir / status
 
     def of_folder(self, project: Project, path: Path) -> str | None:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from taskmint import frontmatter, ids
+from taskmint import frontmatter, ids, yamltext
 from taskmint.errors import TaskmintError
 from taskmint.project import Project
 
@@ -199,8 +200,8 @@ def iter_frontmatter(project: Project) -> Iterator[tuple[Path, dict[str, Any]]]:
 def moment(value: object) -> datetime | None:
     """The moment a frontmatter value such as `completed:` names, in whatever form YAML or a
     person wrote it (a timestamp, a plain date 2020-02-03, or a quoted string); None if none."""
-    from datetime import date, datetime, timezone
-
+    types = yamltext.datetime_types()
+    date, datetime, timezone = types.date, types.datetime, types.timezone
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     if isinstance(value, date):
@@ -215,10 +216,8 @@ def moment(value: object) -> datetime | None:
 
 def status_dir(project: Project, status: str, when: datetime | None = None) -> Path:
     if status == "completed":
-        from datetime import datetime, timezone
-
-        when = when or datetime.now(timezone.utc)
-        return project.tasks_dir / "completed" / when.strftime("%Y-%m")
+        month = when.strftime("%Y-%m") if when else time.strftime("%Y-%m", time.gmtime())
+        return project.tasks_dir / "completed" / month
     return project.tasks_dir / status
 
 

@@ -74,23 +74,33 @@ class Timestamp(str):
         return cls(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
 
 
+def datetime_types():
+    """The module holding date, datetime and timezone. On CPython that is the C module
+    _datetime, whose types datetime.py re-exports (datetime.datetime is _datetime.datetime);
+    importing it alone took 0.2 ms here, datetime.py 2 ms (it builds pure-Python versions of
+    every type first), which a show paid for one `created:` line."""
+    try:
+        import _datetime as module
+    except ImportError:  # an interpreter without the C module
+        import datetime as module
+    return module
+
+
 def is_datetime(value: object) -> bool:
     """isinstance(value, datetime.datetime), importing nothing: no value can be a datetime
-    while the datetime module is not loaded."""
-    module = sys.modules.get("datetime")
+    while neither module is loaded."""
+    module = sys.modules.get("_datetime") or sys.modules.get("datetime")
     return module is not None and isinstance(value, module.datetime)
 
 
 def is_date(value: object) -> bool:
     """isinstance(value, datetime.date) (a datetime is one too), importing nothing."""
-    module = sys.modules.get("datetime")
+    module = sys.modules.get("_datetime") or sys.modules.get("datetime")
     return module is not None and isinstance(value, module.date)
 
 
 def timestamp(moment: datetime) -> str:
-    from datetime import timezone
-
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(datetime_types().timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def now() -> str:

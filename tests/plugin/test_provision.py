@@ -51,7 +51,7 @@ def test_build_then_reuse_then_rebuild_when_requirements_change(plugin_root: Pat
     assert "include-system-site-packages = false" in cfg
     cli = provision.cli_path(data)
     assert subprocess.run([str(cli), "--version"], capture_output=True, text=True, timeout=60).stdout.startswith("taskmint ")
-    assert f"PYTHONPATH={plugin_root / 'lib'}" in cli.read_text()
+    _cli_uses_the_venv_packages_and_ignores_pythonpath(cli, tmp_path)
 
     again = provision.ensure(plugin_root, data)
     assert not again.installed and os.readlink(provision.venv_link(data)) == target
@@ -62,6 +62,34 @@ def test_build_then_reuse_then_rebuild_when_requirements_change(plugin_root: Pat
     new_target = os.readlink(provision.venv_link(data))
     assert third.installed and new_target != target and _imports_work(data)
     assert [p.name for p in (data / "envs").iterdir()] == [Path(new_target).name]  # the old venv is gone
+
+
+def _cli_uses_the_venv_packages_and_ignores_pythonpath(cli: Path, tmp_path: Path) -> None:
+    """bin/taskmint starts its venv's python with -E -S (no site): the packages still come from
+    the venv, and a PYTHONPATH in the user's shell reaches neither the CLI nor its imports."""
+    poison = tmp_path / "poison"
+    for name in ("taskmint", "yaml", "filelock", "jsonschema"):
+        (poison / name).mkdir(parents=True)
+        (poison / name / "__init__.py").write_text("raise SystemExit('imported from PYTHONPATH')\n")
+    env = {**os.environ, "PYTHONPATH": str(poison)}
+    project = tmp_path / "project"
+    project.mkdir()
+    run = lambda *args: subprocess.run([str(cli), "--root", str(project), *args], capture_output=True, text=True,
+                                       timeout=60, env=env)
+    assert run("init", "--jira", "PROJ", "--no-commands").returncode == 0
+    # A block list is not flat: yaml (from the venv) reads it, and filelock guards the lock.
+    (project / "tasks" / "backlog" / "hand.md").write_text("---\ntitle: By hand\ntags:\n  - a\n  - b\n---\n")
+    listed = run("list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [t["tags"] for t in json.loads(listed.stdout)["tasks"]] == [["a", "b"]]
+    created = run("create", "Through the launcher")
+    assert created.returncode == 0 and "PROJ-1" in created.stdout, created.stderr
+    probe = "import sys; sys.path[0] = sys.argv.pop(1); from taskmint.plugin import layout; layout.use_venv_packages(); " \
+            "import yaml, filelock, jsonschema; print(yaml.__file__)"
+    python = cli.parent.parent / "venv" / "bin" / "python"
+    out = subprocess.run([str(python), "-E", "-S", "-c", probe, str(PLUGIN_ROOT / "lib")], capture_output=True,
+                         text=True, timeout=60, env=env)
+    assert out.returncode == 0 and out.stdout.startswith(str(cli.parent.parent / "venv")), out.stderr
 
 
 def test_concurrent_sessions_build_one_venv(plugin_root: Path, tmp_path: Path) -> None:

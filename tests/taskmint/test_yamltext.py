@@ -86,3 +86,25 @@ def test_now_is_a_utc_timestamp_that_yaml_reads_as_one():
     parsed = load(f"t: {stamp}")["t"]
     assert isinstance(parsed, datetime) and stamp.endswith("Z")
     assert yamltext.timestamp(parsed) == stamp
+
+
+def test_timestamps_read_and_reported_through_the_c_module_alone() -> None:
+    """A show reads `created:` with _datetime only (datetime.py cost 2 ms): the values are the
+    datetime module's own types, and taskmint reports them as it writes them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from taskmint import flatyaml, frontmatter, yamltext\n"
+        "meta = flatyaml.load(['created: 2026-01-08T10:00:00Z', 'due: 2026-02-03'])\n"
+        "assert 'datetime' not in sys.modules and '_datetime' in sys.modules\n"
+        "assert yamltext.is_datetime(meta['created']) and not yamltext.is_datetime(meta['due'])\n"
+        "assert yamltext.is_date(meta['due'])\n"
+        "print(frontmatter.as_text(meta['created']), frontmatter.as_text(meta['due']))\n"
+        "import datetime\n"
+        "assert type(meta['created']) is datetime.datetime and type(meta['due']) is datetime.date\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "2026-01-08T10:00:00Z 2026-02-03\n"

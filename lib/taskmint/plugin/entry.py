@@ -96,9 +96,9 @@ def _slow_path(event: str, payload: dict):  # -> answer.Answer
         from taskmint.plugin.answer import warning
 
         return warning(f"unknown hook event {event!r}; reinstall the plugin")
-    import site
+    from taskmint.plugin.layout import use_venv_packages
 
-    site.main()  # the venv's site-packages, skipped by -S on the fast path
+    use_venv_packages()  # skipped by -S on the fast path
     from taskmint import lock
     from taskmint.plugin.answer import with_warning
 

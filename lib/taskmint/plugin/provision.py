@@ -39,6 +39,8 @@ PIP_TIMEOUT = 180.0
 # timeout (hooks/hooks.json) is above VENV_TIMEOUT + PIP_TIMEOUT.
 LOCK_WAIT = 240.0
 PROBE = "import yaml, filelock, jsonschema"
+# bin/taskmint runs `python -E -S -c CLI_START PLUGIN/lib ARGS...` (see taskmint/plugin/cli.py).
+CLI_START = "import sys; sys.path[0] = sys.argv.pop(1); from taskmint.plugin.cli import run; sys.exit(run())"
 
 
 class ProvisionError(Exception):
@@ -194,8 +196,9 @@ def write_cli(plugin_root: Path, data: Path) -> None:
     python = venv_link(data) / "bin" / "python"
     text = (
         "#!/bin/sh\n"
-        "# Written by the taskmint plugin's SessionStart hook: the taskmint CLI on the plugin's venv.\n"
-        f"PYTHONPATH={shlex.quote(str(plugin_root / 'lib'))} exec {shlex.quote(str(python))} -m taskmint.main \"$@\"\n"
+        "# Written by the taskmint plugin's SessionStart hook: the taskmint CLI on the plugin's venv\n"
+        "# (taskmint/plugin/cli.py says why -E -S).\n"
+        f"exec {shlex.quote(str(python))} -E -S -c {shlex.quote(CLI_START)} {shlex.quote(str(plugin_root / 'lib'))} \"$@\"\n"
     )
     path = cli_path(data)
     try:

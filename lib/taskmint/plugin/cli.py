@@ -1,0 +1,17 @@
+"""Entry of ${CLAUDE_PLUGIN_DATA}/bin/taskmint, which provision writes to run
+
+    venv/bin/python -E -S -c 'import sys; sys.path[0] = sys.argv.pop(1); ...' PLUGIN/lib ARGS
+
+like the hooks: -E so that no PYTHON* variable of the user's shell reaches the plugin's
+interpreter, -S so that a start does not pay for site (see layout.use_venv_packages).
+"""
+from __future__ import annotations
+
+from taskmint.plugin.layout import use_venv_packages
+
+
+def run() -> int:
+    use_venv_packages()
+    from taskmint.main import main
+
+    return main()
