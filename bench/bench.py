@@ -38,9 +38,10 @@ sys.path.insert(0, str(REPO / "lib"))
 from taskmint.plugin import provision  # noqa: E402 - standard library only, like the SessionStart hook
 
 # A create must not import these (heavy, and not needed to issue IDs).
-OFF_THE_CREATE_PATH = ("yaml", "jsonschema", "filelock", "asyncio", "dataclasses", "inspect", "typing", "tempfile",
-                       "shutil", "secrets", "subprocess", "datetime", "hashlib", "math", "taskmint.doctor",
-                       "taskmint.migrate", "taskmint.merge", "taskmint.commands.doctor")
+OFF_THE_CREATE_PATH = ("yaml", "jsonschema", "filelock", "asyncio", "argparse", "gettext", "locale", "dataclasses",
+                       "inspect", "typing", "tempfile", "shutil", "secrets", "subprocess", "datetime", "hashlib", "math",
+                       "taskmint.parser", "taskmint.doctor", "taskmint.migrate", "taskmint.merge",
+                       "taskmint.commands.doctor")
 # Import time of a create's own modules (all but those a bare start loads), as a multiple of the
 # venv's `python -c pass`.
 IMPORT_BUDGET = 1.0

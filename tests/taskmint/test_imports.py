@@ -10,7 +10,7 @@ import pytest
 
 # Heavy, and not needed to issue IDs or to look one up (bench/bench.py measured each).
 OFF_THE_PATH = ("yaml", "jsonschema", "referencing", "filelock", "asyncio", "dataclasses", "inspect", "typing", "tempfile",
-                "shutil", "secrets", "taskmint.doctor", "taskmint.migrate", "taskmint.merge", "taskmint.worktrees",
+                "shutil", "secrets", "argparse", "gettext", "locale", "taskmint.parser", "taskmint.doctor", "taskmint.migrate", "taskmint.merge", "taskmint.worktrees",
                 "taskmint.commands.doctor", "taskmint.commands.migrate", "taskmint.commands.init")
 
 # Also off a create's path: it reads no timestamp and writes yamltext.Timestamp (datetime cost

@@ -1,27 +1,33 @@
 from __future__ import annotations
 
-import argparse
-
 import sys
 from pathlib import Path
 
-from taskmint import output, service, sync
+from taskmint import output, quickargs, service, sync
 from taskmint.errors import UsageError
 from taskmint.project import Project
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    import argparse
+
+ARGUMENTS = (
+    quickargs.positional("title"),
+    quickargs.value("--priority", default="medium", help=f"one of {', '.join(service.PRIORITIES)} (default medium)"),
+    quickargs.append("--tag", default=[], dest="tags", help="repeat for several tags"),
+    quickargs.value("--prefix", help="2-4 upper-case letters or digits: TASK-<PREFIX>-<HASH>"),
+    quickargs.value("--epic", help="epic ID; EPIC-001 also gives the prefix E01 unless --prefix is given"),
+    quickargs.value("--parent", help="make a subtask <PARENT>.<n> of this task"),
+    quickargs.value("--description", metavar="TEXT", group="body",
+                    help="the task's description (its body, under ## Description)"),
+    quickargs.value("--description-file", metavar="FILE", group="body",
+                    help="read the description from FILE (- for stdin)"),
+    quickargs.flag("--json"),
+)
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("create", help="create a task with fresh internal and external IDs")
-    p.add_argument("title")
-    p.add_argument("--priority", default="medium", help=f"one of {', '.join(service.PRIORITIES)} (default medium)")
-    p.add_argument("--tag", action="append", default=[], dest="tags", help="repeat for several tags")
-    p.add_argument("--prefix", help="2-4 upper-case letters or digits: TASK-<PREFIX>-<HASH>")
-    p.add_argument("--epic", help="epic ID; EPIC-001 also gives the prefix E01 unless --prefix is given")
-    p.add_argument("--parent", help="make a subtask <PARENT>.<n> of this task")
-    body = p.add_mutually_exclusive_group()
-    body.add_argument("--description", metavar="TEXT", help="the task's description (its body, under ## Description)")
-    body.add_argument("--description-file", metavar="FILE", help="read the description from FILE (- for stdin)")
-    p.add_argument("--json", action="store_true")
+    quickargs.add_to(sub.add_parser("create", help="create a task with fresh internal and external IDs"), ARGUMENTS)
 
 
 def _description(args: argparse.Namespace) -> str | None:

@@ -1,21 +1,26 @@
 from __future__ import annotations
 
-import argparse
 import sys
 
-from taskmint import output, service
+from taskmint import output, quickargs, service
 from taskmint.project import Project
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    import argparse
+
+ARGUMENTS = (
+    quickargs.append("--status", help="any status the project declares (case does not matter); repeat for several"),
+    quickargs.value("--tag", help="tasks with this tag"),
+    quickargs.value("--priority", help=f"one of {', '.join(service.PRIORITIES)}"),
+    quickargs.value("--epic", help="tasks of this epic, e.g. EPIC-001"),
+    quickargs.value("--parent", metavar="ID", help="subtasks of this task, e.g. TASK-A3F2"),
+    quickargs.flag("--json"),
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("list", help="list tasks; every filter given must match")
-    p.add_argument("--status", action="append", help="any status the project declares (case does not matter); "
-                   "repeat for several")
-    p.add_argument("--tag", help="tasks with this tag")
-    p.add_argument("--priority", help=f"one of {', '.join(service.PRIORITIES)}")
-    p.add_argument("--epic", help="tasks of this epic, e.g. EPIC-001")
-    p.add_argument("--parent", metavar="ID", help="subtasks of this task, e.g. TASK-A3F2")
-    p.add_argument("--json", action="store_true")
+    quickargs.add_to(sub.add_parser("list", help="list tasks; every filter given must match"), ARGUMENTS)
 
 
 def run(project: Project, args: argparse.Namespace) -> int:

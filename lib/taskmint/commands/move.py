@@ -1,18 +1,23 @@
 from __future__ import annotations
 
-import argparse
-
-from taskmint import output, transitions
+from taskmint import output, quickargs, transitions
 from taskmint.project import Project
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    import argparse
+
+ARGUMENTS = (
+    quickargs.positional("id", help="internal ID (TASK-A3F2) or external ID (PROJ-12, ENG-7, #34, 1234)"),
+    quickargs.positional("status", help="backlog, in_progress, in_review, blocked, completed, or a status the project "
+                         "declares in .claude/taskmint.yaml"),
+    quickargs.flag("--json"),
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("move", help="give a task another status and move its file to that status's folder "
-                       "(moving a completed task back reopens it)")
-    p.add_argument("id", help="internal ID (TASK-A3F2) or external ID (PROJ-12, ENG-7, #34, 1234)")
-    p.add_argument("status", help="backlog, in_progress, in_review, blocked, completed, or a status the project "
-                   "declares in .claude/taskmint.yaml")
-    p.add_argument("--json", action="store_true")
+    quickargs.add_to(sub.add_parser("move", help="give a task another status and move its file to that status's "
+                                    "folder (moving a completed task back reopens it)"), ARGUMENTS)
 
 
 def run(project: Project, args: argparse.Namespace) -> int:

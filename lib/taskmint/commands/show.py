@@ -1,15 +1,20 @@
 from __future__ import annotations
 
-import argparse
-
-from taskmint import output, service
+from taskmint import output, quickargs, service
 from taskmint.project import Project
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    import argparse
+
+ARGUMENTS = (
+    quickargs.positional("id", help="internal ID (TASK-A3F2) or external ID (PROJ-12, ENG-7, #34, 1234)"),
+    quickargs.flag("--json"),
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("show", help="show a task by internal or external ID")
-    p.add_argument("id", help="internal ID (TASK-A3F2) or external ID (PROJ-12, ENG-7, #34, 1234)")
-    p.add_argument("--json", action="store_true")
+    quickargs.add_to(sub.add_parser("show", help="show a task by internal or external ID"), ARGUMENTS)
 
 
 def run(project: Project, args: argparse.Namespace) -> int:
