@@ -78,6 +78,8 @@ def parse(argv: Sequence[str], arguments_of: Callable[[str], Sequence[Arg] | Non
         if name != _ROOT:
             return None
         if equals:
+            if inline == "--":
+                return None
             found["root"], at = inline, at + 1
         elif at + 1 < len(argv) and not _option_like(argv[at + 1]):
             found["root"], at = argv[at + 1], at + 2
@@ -118,6 +120,8 @@ def parse(argv: Sequence[str], arguments_of: Callable[[str], Sequence[Arg] | Non
             if at == len(rest) or _option_like(rest[at]):
                 return None
             inline, at = rest[at], at + 1
+        elif inline == "--":
+            return None  # argparse drops a "--" even here (--status=-- gives [[]])
         if arg.kind == APPEND:
             found[arg.dest] = [*(found[arg.dest] or ()), inline]  # a new list: the default stays as it is
         else:
