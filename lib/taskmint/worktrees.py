@@ -66,7 +66,7 @@ def numbers_in(data: object) -> tuple[dict, set[str]]:
     mappings = data.get("mappings")
     if isinstance(mappings, dict):
         found.update(k.upper() for k in mappings if ids.is_valid_id(k))
-        external_ids.raise_to(counters, [r for ext in mappings.values() for r in external_ids.refs_in(ext)])
+        counters = external_ids.highest(mappings.values())  # what raise_to over all their refs gives
     listed = data.get("ids")
     if isinstance(listed, list):
         found.update(i.upper() for i in listed if ids.is_valid_id(i))

@@ -1,6 +1,9 @@
-"""external_ids.highest (the fast mapping_max, one pass without objects) must equal
-raising empty counters to every ref refs_in finds, on any mix of entries."""
+"""external_ids.highest (the fast mapping_max, one pass) must equal raising empty counters to
+every ref refs_in finds, on any mix of entries, keys in the same order (the counters file and
+the registry are written in it); worktrees.numbers_in reads a mapping's numbers with it."""
 from __future__ import annotations
+
+import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,4 +24,23 @@ entry = st.one_of(st.dictionaries(st.sampled_from(["jira", "linear", "github", "
 def test_highest_equals_raise_to_over_refs_in(entries: list) -> None:
     expected = ex.empty_counters()
     ex.raise_to(expected, [r for e in entries for r in ex.refs_in(e)])
-    assert ex.highest(entries) == expected
+    assert json.dumps(ex.highest(entries)) == json.dumps(expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(entries=st.lists(entry, max_size=8))
+def test_numbers_in_a_mapping_are_raise_to_over_its_refs(entries: list) -> None:
+    from taskmint import worktrees
+
+    found, _ = worktrees.numbers_in({"mappings": {f"TASK-{n:04X}": e for n, e in enumerate(entries)}})
+    expected = ex.empty_counters()
+    ex.raise_to(expected, [r for e in entries for r in ex.refs_in(e)])
+    assert json.dumps(found) == json.dumps(expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(entry=entry)
+def test_refs_in_gives_the_same_from_its_cache(entry: object) -> None:
+    ex._REFS.clear()
+    cold = ex.refs_in(entry)
+    assert ex.refs_in(entry) == cold and [type(r) for r in cold] == [ex.ExternalRef] * len(cold)
