@@ -83,6 +83,31 @@ def split(text: str) -> Document | None:
     return None
 
 
+def plain_lines(text: str) -> list[str] | None:
+    """``split(text).lines`` when ``text`` opens with a bare "---\\n", the frontmatter is not
+    empty and holds no CR (so no line is a _Line); None otherwise, whatever split says. Found
+    with str.find instead of a list of every line of the file: doctor reads 10,000 files."""
+    if not text.startswith("---\n"):
+        return None
+    # The closing line is the first line after the opening one that is "---" or "..." once
+    # its trailing whitespace is stripped; it starts right after a "\n" with one of them.
+    at = 3
+    while True:
+        dashes = text.find("\n---", at)
+        dots = text.find("\n...", at, len(text) if dashes < 0 else dashes)
+        at = dots if dots >= 0 else dashes
+        if at < 0:
+            return None
+        end = text.find("\n", at + 1)
+        if text[at + 1:len(text) if end < 0 else end].rstrip() in ("---", "..."):
+            break
+        at += 1
+    inner = text[4:at]  # the lines between, without the "\n" that ends the last of them
+    if at == 3 or "\r" in inner:
+        return None
+    return inner.split("\n")
+
+
 def _loader(text: str) -> Any:
     import yaml
 

@@ -154,6 +154,41 @@ def test_split_delimiters_are_whole_lines():
     assert doc.head == "\ufeff---  \r\n" and doc.newline == "\r\n" and doc.lines == ["id: x"]
 
 
+# Pieces of the first lines of a file, delimiter look-alikes and line breaks included.
+_PIECES = st.lists(st.sampled_from(["---", "...", "--", "- --", "id: x", "a: b", "", " ", "\t", "\x85", "\u2028",
+                                    "\r", "\ufeff", "# c", "---x", "....", "--- #"]), max_size=6)
+
+
+@given(st.lists(_PIECES, max_size=8), st.booleans())
+def test_plain_lines_are_splits_lines_or_none(lines, newline_at_end):
+    text = "\n".join("".join(pieces) for pieces in lines) + "\n" * newline_at_end
+    for candidate in (text, "---\n" + text):
+        found = frontmatter.plain_lines(candidate)
+        if found is not None:
+            doc = frontmatter.split(candidate)
+            assert doc is not None and doc.lines == found and doc.newline == "\n"
+            assert all(type(line) is str for line in doc.lines)  # no line with an ending of its own
+
+
+@pytest.mark.parametrize("name", CORPUS_FILES)
+def test_plain_lines_answer_for_a_plain_opening_without_cr(name):
+    text = (CORPUS / name).read_bytes().decode("utf-8")
+    doc = frontmatter.split(text)
+    plain = text.startswith("---\n") and doc is not None and doc.lines and "\r" not in "".join(doc.lines) and all(
+        type(line) is str for line in doc.lines)  # no CR inside a line, and none ends in one
+    assert frontmatter.plain_lines(text) == (doc.lines if plain else None)
+
+
+def test_plain_lines_find_the_first_closing_line():
+    assert frontmatter.plain_lines("---\nid: x\n---\nbody\n---\n") == ["id: x"]
+    assert frontmatter.plain_lines("---\nid: x\n...  \nbody") == ["id: x"]
+    assert frontmatter.plain_lines("---\na: ---\n--- x\n.... \n---\t\n") == ["a: ---", "--- x", ".... "]
+    assert frontmatter.plain_lines("---\nid: x\n---") == ["id: x"]
+    for text in ("---\n---\n", "---\nid: x\n", "--- \nid: x\n---\n", "\ufeff---\nid: x\n---\n",
+                 "---\r\nid: x\r\n---\r\n", "---\nid: x\r\n---\n"):
+        assert frontmatter.plain_lines(text) is None, text
+
+
 @pytest.mark.parametrize("sep", ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\r"])
 def test_split_only_breaks_lines_at_newline(sep):
     # str.splitlines() would split at these too, and render() then added a newline after each.
