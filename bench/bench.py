@@ -40,8 +40,8 @@ from taskmint.plugin import provision  # noqa: E402 - standard library only, lik
 # A create must not import these (heavy, and not needed to issue IDs).
 OFF_THE_CREATE_PATH = ("yaml", "jsonschema", "filelock", "asyncio", "argparse", "gettext", "locale", "dataclasses",
                        "inspect", "typing", "tempfile", "shutil", "secrets", "subprocess", "datetime", "hashlib", "math",
-                       "taskmint.parser", "taskmint.doctor", "taskmint.migrate", "taskmint.merge",
-                       "taskmint.commands.doctor")
+                       "taskmint.parser", "taskmint.doctor", "taskmint.doctor_scan", "taskmint.doctor_repair",
+                       "taskmint.migrate", "taskmint.merge", "taskmint.commands.doctor")
 # Import time of a create's own modules (all but those a bare start loads), as a multiple of the
 # venv's `python -c pass`, under -X importtime (which inflates it). The standard library a create
 # cannot do without (pathlib with re and urllib.parse, json, enum) took about 1.1x of it here and

@@ -10,8 +10,9 @@ import pytest
 
 # Heavy, and not needed to issue IDs or to look one up (bench/bench.py measured each).
 OFF_THE_PATH = ("yaml", "jsonschema", "referencing", "filelock", "asyncio", "dataclasses", "inspect", "typing", "tempfile",
-                "shutil", "secrets", "argparse", "gettext", "locale", "taskmint.parser", "taskmint.doctor", "taskmint.migrate", "taskmint.merge", "taskmint.worktrees",
-                "taskmint.commands.doctor", "taskmint.commands.migrate", "taskmint.commands.init")
+                "shutil", "secrets", "argparse", "gettext", "locale", "taskmint.parser", "taskmint.doctor",
+                "taskmint.doctor_scan", "taskmint.doctor_repair", "taskmint.migrate", "taskmint.merge",
+                "taskmint.worktrees", "taskmint.commands.doctor", "taskmint.commands.migrate", "taskmint.commands.init")
 
 # Also off a create's path: it reads no timestamp and writes yamltext.Timestamp (datetime cost
 # 1.5 ms), and digests with _blake2 (hashlib loads OpenSSL, 2.5 ms).
@@ -60,3 +61,18 @@ def test_help_still_lists_every_verb(project):
     assert proc.returncode == 0
     for verb in main.COMMANDS:
         assert verb in proc.stdout
+
+
+def test_a_check_loads_neither_the_repairs_nor_yaml(project):
+    """`doctor` without --fix reads and reports: the writers, the transaction that issues
+    numbers and the tracker machinery are --fix's (doctor_repair), and taskmint's own
+    frontmatter is read without yaml."""
+    from taskmint import service
+
+    for n in range(3):
+        service.create(project, f"task {n}")
+    found = loaded(project, "doctor")
+    assert {"taskmint.doctor", "taskmint.doctor_scan"} <= found
+    heavy = {"taskmint.doctor_repair", "taskmint.assign", "taskmint.transaction", "taskmint.sync",
+             "taskmint.folder_index", "yaml", "jsonschema", "dataclasses", "inspect", "typing", "tempfile"}
+    assert sorted(found & heavy) == []

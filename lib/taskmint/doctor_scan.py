@@ -1,0 +1,167 @@
+"""What `taskmint doctor` reads: every task file under tasks/ and the state files, as on disk.
+
+Doctor is the tool that checks the truth, so nothing here comes from a cache (folder_index,
+floor_cache): every file is read, every time. At 10,000 tasks reading is most of doctor's
+time, so each task's text is read once, a file in taskmint's own flat layout is parsed by
+flatyaml without splitting the whole file into lines (frontmatter.plain_lines), the Document
+a repair rewrites is split only when something asks for it, and each task's relative path,
+ID, external IDs and folder are worked out once, here, for every check to use.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+from taskmint import external_ids, flatyaml, frontmatter, ids, state, tasks
+from taskmint.errors import StateError, TaskmintError
+from taskmint.external_ids import ExternalRef
+from taskmint.project import Project
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import Any
+
+# What the mapping schema accepts as a key: hash IDs and legacy ones like TASK-042-fix-login.
+KEY_RE = re.compile(r"TASK-[A-Z0-9][A-Z0-9.-]*")
+PREVIOUS_IDS = "previous_ids"
+PREVIOUS_EXTERNAL = "previous_external_ids"
+
+
+class Task:
+    """A readable task file (one with frontmatter). A plain class with slots: doctor makes
+    10,000 of them, and compares them by identity."""
+
+    __slots__ = ("file", "rel", "text", "meta", "id", "keyed", "valid", "refs", "mine", "top", "_path", "_doc",
+                 "_order")
+
+    def __init__(self, file: str, rel: str, text: str, meta: dict[str, Any], top: str | None) -> None:
+        self.file, self.rel, self.text, self.meta = file, rel, text, meta
+        self.top = top  # the folder right under tasks/ that holds the file; None for tasks/ itself
+        raw_id = meta.get("id")
+        self.id = raw_id.strip().upper() if isinstance(raw_id, str) and raw_id.strip() else None  # None: none
+        # Both asked for: ID_RE ignores case, so it takes a few non-ASCII letters KEY_RE does not
+        # (the Kelvin sign K, the dotted İ).
+        self.keyed = self.id is not None and KEY_RE.fullmatch(self.id) is not None  # may key the mapping
+        self.valid = self.id is not None and ids.is_valid_id(self.id)  # a taskmint hash ID
+        self.refs: list[ExternalRef] = external_ids.refs_in(meta.get("external_ids"))
+        self.mine = {r.tool: r.text() for r in self.refs}  # its external IDs as the mapping writes them
+        self._path: Path | None = None
+        self._doc: frontmatter.Document | None = None
+        self._order: tuple | None = None
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            self._path = Path(self.file)
+        return self._path
+
+    @property
+    def doc(self) -> frontmatter.Document:
+        """The frontmatter split as tasks.read splits it (the one a repair rewrites)."""
+        if self._doc is None:
+            self._doc = frontmatter.split(self.text)
+        return self._doc
+
+    @property
+    def order(self) -> tuple:
+        """(created, in a folder other than its status's, path): see doctor._first."""
+        if self._order is None:
+            status, folder = self.meta.get("status"), self.top if self.top in tasks.STATUSES else None
+            misplaced = folder is not None and status in tasks.STATUSES and status != folder
+            self._order = (_when(self.meta.get("created")), misplaced, self.rel)
+        return self._order
+
+
+def _when(value: object) -> str:
+    text = frontmatter.as_text(value) if isinstance(value, (datetime, date, str)) else None
+    return text or "~"  # no date: sorts after every dated copy
+
+
+class Unreadable:
+    """A file under tasks/ that cannot be read as a task: why, and the ID its name carries."""
+
+    __slots__ = ("rel", "problem", "named")
+
+    def __init__(self, rel: str, problem: str, named: str | None) -> None:
+        self.rel, self.problem, self.named = rel, problem, named
+
+
+def read_tasks(project: Project) -> tuple[list[Task | Unreadable], int]:
+    """(every task file and unreadable file under tasks/, in path order; the number of notes,
+    Markdown files without frontmatter). What tasks.read reads, with the same messages."""
+    tasks_dir = str(project.tasks_dir)
+    prefix = project.rel(project.tasks_dir)
+    found: list[tuple[str, str, str | None]] = []  # (file, rel, top)
+    for folder, names in tasks.md_names(tasks_dir):
+        below = folder[len(tasks_dir) + 1:]  # "" for tasks/ itself
+        top = below.split("/", 1)[0] if below else None
+        folder_rel = prefix + folder[len(tasks_dir):] + "/"
+        found += [(f"{folder}/{name}", folder_rel + name, top) for name in names]
+    # the order of sorted(Path, ...): part by part
+    found.sort(key=lambda item: item[0].split("/"))
+    read: list[Task | Unreadable] = []
+    notes = 0
+    for file, rel, top in found:
+        try:
+            text = tasks.read_text(file, rel)
+            lines = frontmatter.plain_lines(text)
+            meta = flatyaml.load(lines) if lines else None  # taskmint's own layout, as tasks.read reads it
+            if meta is None:
+                doc = frontmatter.split(text)
+                if doc is None:
+                    notes += 1  # not a task: counted, never a finding
+                    continue
+                meta = frontmatter.parse(doc, rel)
+        except TaskmintError as e:
+            named = ids.id_from_filename(file.rpartition("/")[2])
+            read.append(Unreadable(rel, f"{e}".removeprefix(f"{rel}: "), named.upper() if named else None))
+            continue
+        read.append(Task(file, rel, text, meta, top))
+    return read, notes
+
+
+class StateFile:
+    """A state file as doctor finds it (never through state.load, which refuses files that
+    are broken twice over: that refusal points users to doctor)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: dict | None = None  # usable content, migrated to the current version
+        self.problem: str | None = None  # why it is unusable
+        self.migrated = False
+        self.newer: str | None = None  # why a newer taskmint's file is left alone
+        self.json: object = None  # its JSON as written, whatever its version or schema (worktrees.numbers_in)
+
+    @property
+    def exists(self) -> bool:
+        return self.data is not None or self.problem is not None
+
+
+def read_state(project: Project, path: Path, kind: str) -> StateFile:
+    """The state file of ``kind`` ("mappings" or "counters") at ``path``, read once."""
+    import json
+
+    found = StateFile(path)
+    rel = project.rel(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return found
+    except OSError as e:
+        found.problem = e.strerror or str(e)
+        return found
+    try:
+        found.data, found.migrated = state.parse(raw, kind, rel)
+    except state.Unusable as e:
+        found.problem = str(e)
+    except StateError as e:
+        found.problem, found.newer = "its version cannot be read", f"{e}".removeprefix(f"{rel} ")
+    if found.data is not None and not found.migrated:
+        found.json = found.data  # what json.loads gives for those bytes
+    else:
+        try:
+            found.json = json.loads(raw.decode("utf-8"))
+        except ValueError:
+            pass
+    return found
