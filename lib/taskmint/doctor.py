@@ -11,6 +11,7 @@ doctor_scan's; the repairs are doctor_repair's, imported only by --fix.
 """
 from __future__ import annotations
 
+import gc
 import os
 import re
 from datetime import datetime, timezone
@@ -546,8 +547,16 @@ class Result:
 def run(project: Project, fix: bool, include_done: bool = False) -> Result:
     """Examine (and with ``fix`` repair, then examine again) under the project lock.
     ``include_done``: completed tasks lacking external IDs are reported and numbered too."""
-    with lock.held(project.lock_path):
-        return _run(project, fix, include_done)
+    # Examining 10,000 tasks makes some 120,000 containers that all stay alive to the end: the
+    # cyclic collector's passes over them (each full one 35 ms) find nothing to free.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with lock.held(project.lock_path):
+            return _run(project, fix, include_done)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _run(project: Project, fix: bool, include_done: bool) -> Result:
