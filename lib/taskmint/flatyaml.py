@@ -24,10 +24,13 @@ _ESCAPES = {"\\": "\\", '"': '"', "n": "\n", "t": "\t", "r": "\r", "0": "\0"}
 # YAML's non-printable characters up to U+00FF (the "non-latin1" pattern has the others): a class
 # that holds characters above U+00FF takes ~0.5 ms to compile.
 _UNPRINTABLE = "\x00-\x1f\x7f-\x9f"
-_PLAIN = r"[A-Za-z][A-Za-z0-9_./()+-]*(?: [A-Za-z0-9_./()+-]+)*"
-# a printable character but " and \, or one of yamltext's escapes
-_QUOTED = rf'"(?:[^"\\{_UNPRINTABLE}]|\\[\\"ntr0]|\\x[0-9A-Fa-f]{{2}}|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*"'
-_ITEM = rf"{_PLAIN}|{_QUOTED}|0|[1-9][0-9]*"
+# Possessive repeats (*+, ++) where what follows can never be what the repeat gave back (a
+# space, ", ", a quote or the end of the line): they match the same texts, and doctor's 120,000
+# lines at 10,000 tasks are matched a sixth faster without the backtracking positions.
+_PLAIN = r"[A-Za-z][A-Za-z0-9_./()+-]*+(?: [A-Za-z0-9_./()+-]++)*+"
+# printable characters but " and \, or one of yamltext's escapes
+_QUOTED = rf'"(?:[^"\\{_UNPRINTABLE}]++|\\[\\"ntr0]|\\x[0-9A-Fa-f]{{2}}|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*+"'
+_ITEM = rf"{_PLAIN}|{_QUOTED}|0|[1-9][0-9]*+"
 _STAMP = r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?"
 # Compiled on first use (a create reads one config and no task file), each as small as it can be:
 # compiling is most of what reading a config costs.
@@ -40,9 +43,9 @@ def _pattern(name: str) -> re.Pattern[str]:
         found = _patterns[name] = re.compile({
             # a key line (a nested one is indented by two spaces), a comment or a blank line; a
             # flow list's items are checked by "items"
-            "line": rf"(?P<indent>  )?(?P<key>[A-Za-z_][A-Za-z0-9_]*):"
+            "line": rf"(?P<indent>  )?(?P<key>[A-Za-z_][A-Za-z0-9_]*+):"
                     rf"(?: (?P<value>{_ITEM}|{_STAMP}|\[\]|\{{\}}|\[(?P<items>[^{_UNPRINTABLE}]+)\]))?"
-                    rf"| *(?:#[^{_UNPRINTABLE}]*)?",
+                    rf"| *+(?:#[^{_UNPRINTABLE}]*+)?",
             "items": rf"(?:{_ITEM})(?:, (?:{_ITEM}))*",
             "item": rf'"(?:[^"\\]|\\.)*"|[^, "][^,]*',
             "non-latin1": "[\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]",

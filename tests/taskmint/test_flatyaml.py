@@ -1,6 +1,7 @@
 """flatyaml.load gives what yaml gives, or None: proven on generated texts, near misses included."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 
 import pytest
@@ -187,3 +188,32 @@ def test_key_blocks_of_taskmint_frontmatter():
              "", "tags: []", "#", ""]
     assert flatyaml.blocks(lines) == frontmatter._yaml_blocks(lines) == {
         "id": [(0, 1)], "title": [(3, 4)], "external_ids": [(4, 7)], "tags": [(8, 9)]}
+
+
+# The line pattern as it was before its repeats were made possessive: the same texts match,
+# with the same groups (a possessive repeat only drops positions no match could come from).
+_U = "\x00-\x1f\x7f-\x9f"
+_BACKTRACKING_ITEM = (r"[A-Za-z][A-Za-z0-9_./()+-]*(?: [A-Za-z0-9_./()+-]+)*|"
+                      rf'"(?:[^"\\{_U}]|\\[\\"ntr0]|\\x[0-9A-Fa-f]{{2}}|\\u[0-9A-Fa-f]{{4}}|\\U[0-9A-Fa-f]{{8}})*"'
+                      r"|0|[1-9][0-9]*")
+_BACKTRACKING = {
+    "line": re.compile(rf"(?P<indent>  )?(?P<key>[A-Za-z_][A-Za-z0-9_]*):(?: (?P<value>{_BACKTRACKING_ITEM}|"
+                       rf"[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}(?:T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}Z)?|\[\]|\{{\}}|"
+                       rf"\[(?P<items>[^{_U}]+)\]))?| *(?:#[^{_U}]*)?"),
+    "items": re.compile(rf"(?:{_BACKTRACKING_ITEM})(?:, (?:{_BACKTRACKING_ITEM}))*"),
+}
+
+
+_PIECES = st.text(alphabet=st.sampled_from(list('ab1 :#"\\[], -_.\t\x07é')) | st.characters(codec="utf-8"),
+                  max_size=24)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(flat_texts(), flat_only_texts(), st.lists(_PIECES)),
+       st.lists(st.sampled_from(WORDS + FLAT_WORDS) | _PIECES, min_size=1, max_size=4))
+def test_possessive_patterns_match_what_backtracking_ones_matched(lines, items):
+    for line in lines + [f"k: [{', '.join(items)}]", f"  k: [{', '.join(items)}]"]:
+        was, now = _BACKTRACKING["line"].fullmatch(line), flatyaml._pattern("line").fullmatch(line)
+        assert (was and was.groups()) == (now and now.groups()), line
+        for text in ([was.group("items")] if was and was.group("items") else []) + [", ".join(items)]:
+            assert bool(_BACKTRACKING["items"].fullmatch(text)) == bool(flatyaml._pattern("items").fullmatch(text)), text
