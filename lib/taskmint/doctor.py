@@ -60,7 +60,8 @@ class Exam:
         self.here: dict = external_ids.empty_counters()  # every number in use in this worktree
         self.floor: dict = external_ids.empty_counters()  # ... and in every other one
         self.registry: dict | None = None  # usable registry content
-        self.all_ids: set[str] = set()
+        self.id_sources: list[object] = []  # the JSON of every state file and registry: all_ids are theirs
+        self._all_ids: set[str] | None = None
         # the repairs: filled in by the checks, carried out by repair()
         self.fills: dict[Task, dict[str, str]] = {}
         self.missing_id: list[Task] = []
@@ -77,6 +78,14 @@ class Exam:
 
     def add(self, code: str, where: str, message: str, fixable: bool = True) -> None:
         self.findings.append(Finding(code, where, message, fixable))
+
+    @property
+    def all_ids(self) -> set[str]:
+        """Every internal ID the state files of every worktree and the registry name: a repair
+        must issue none of them again. Read out only when asked: a check needs none."""
+        if self._all_ids is None:
+            self._all_ids = set().union(*map(worktrees.ids_in, self.id_sources))
+        return self._all_ids
 
     def done(self, task: Task) -> bool:
         """A completed task that is left without new numbers: adopting taskmint in an old
@@ -362,24 +371,23 @@ def _counter_findings(project: Project, exam: Exam) -> None:
     for task in exam.tasks:
         here.see(task.refs + _previous_refs(task.meta), task.rel)
     for path in worktrees.state_files(project):
-        counters, found = worktrees.numbers_in(exam.state_json.get(path))
-        here.see_counters(counters, project.rel(path))
-        exam.all_ids |= found
+        data = exam.state_json.get(path)
+        here.see_counters(worktrees.counters_in(data), project.rel(path))
+        exam.id_sources.append(data)
     everywhere = here.copy()
     for other in worktrees.projects(project)[1:]:
         for path in worktrees.state_files(other):
-            counters, found = worktrees.numbers_in(worktrees.read_json(path))
-            everywhere.see_counters(counters, str(path))
-            exam.all_ids |= found
+            data = worktrees.read_json(path)
+            everywhere.see_counters(worktrees.counters_in(data), str(path))
+            exam.id_sources.append(data)
     registry_path = project.registry_path
     if registry_path is not None:
         registry = worktrees.read_json(registry_path)
         exam.registry = _inspect_registry(registry_path, registry, exam)
         backup = registry_path.with_name(registry_path.name + ".bak")
         for path, data in ((registry_path, registry), (backup, worktrees.read_json(backup))):
-            counters, found = worktrees.numbers_in(data)
-            everywhere.see_counters(counters, str(path))
-            exam.all_ids |= found
+            everywhere.see_counters(worktrees.counters_in(data), str(path))
+            exam.id_sources.append(data)
     exam.here, exam.floor = here.counters, everywhere.counters
     counters_file = exam.counters
     if counters_file is not None and counters_file.data is not None:

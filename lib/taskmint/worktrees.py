@@ -59,17 +59,17 @@ def numbers_in(data: object) -> tuple[dict, set[str]]:
     """(counters, internal IDs) found in any mapping, counters or registry content, whatever
     its version and even when it breaks the schema: a number in use anywhere must never be
     issued again, so everything readable counts."""
+    return counters_in(data), ids_in(data)
+
+
+def counters_in(data: object) -> dict:
+    """The counters of numbers_in (a check of doctor's needs only these)."""
     counters = external_ids.empty_counters()
-    found: set[str] = set()
     if not isinstance(data, dict):
-        return counters, found
+        return counters
     mappings = data.get("mappings")
     if isinstance(mappings, dict):
-        found.update(k.upper() for k in mappings if ids.is_valid_id(k))
         counters = external_ids.highest(mappings.values())  # what raise_to over all their refs gives
-    listed = data.get("ids")
-    if isinstance(listed, list):
-        found.update(i.upper() for i in listed if ids.is_valid_id(i))
     kept = data.get("counters")
     if isinstance(kept, dict):
         for tool in ("jira", "linear"):
@@ -81,7 +81,21 @@ def numbers_in(data: object) -> tuple[dict, set[str]]:
             value = kept.get(tool)
             if isinstance(value, int) and not isinstance(value, bool) and value > 0:
                 external_ids.raise_to(counters, [external_ids.ExternalRef(tool, "", value)])
-    return counters, found
+    return counters
+
+
+def ids_in(data: object) -> set[str]:
+    """The internal IDs of numbers_in (only a repair of doctor's needs these)."""
+    found: set[str] = set()
+    if not isinstance(data, dict):
+        return found
+    mappings = data.get("mappings")
+    if isinstance(mappings, dict):
+        found.update(k.upper() for k in mappings if ids.is_valid_id(k))
+    listed = data.get("ids")
+    if isinstance(listed, list):
+        found.update(i.upper() for i in listed if ids.is_valid_id(i))
+    return found
 
 
 def state_files(project: Project) -> list[Path]:

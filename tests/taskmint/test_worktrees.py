@@ -189,3 +189,16 @@ def test_a_project_in_a_subfolder_is_found_in_every_worktree(tmp_path) -> None:
     git(main, "worktree", "add", "-q", "-b", "other", str(other))
     found = [p.root.resolve() for p in worktrees.projects(find_project(str(main / "app")))]
     assert found == [(main / "app").resolve(), (other / "app").resolve()]
+
+
+def test_numbers_in_any_state_content_whatever_its_shape() -> None:
+    data = {"version": "1.0", "mappings": {"TASK-A3F8": {"jira": "PROJ-4", "github": "7"}, "task-b4c9": {},
+                                           "notes": {"jira": "PROJ-9"}},
+            "ids": ["TASK-C5D0", "x", 3], "counters": {"jira": {"proj": 6, "OPS": 2, "1X": 9}, "github": True,
+                                                       "azure_devops": 5, "linear": []}}
+    counters = {"jira": {"PROJ": 9, "OPS": 2}, "linear": {}, "github": 7, "azure_devops": 5}
+    found = {"TASK-A3F8", "TASK-B4C9", "TASK-C5D0"}
+    assert worktrees.numbers_in(data) == (counters, found)
+    assert (worktrees.counters_in(data), worktrees.ids_in(data)) == (counters, found)
+    for junk in (None, [], "x", {"mappings": []}):
+        assert worktrees.numbers_in(junk) == ({"jira": {}, "linear": {}, "github": 0, "azure_devops": 0}, set())
