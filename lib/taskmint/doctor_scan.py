@@ -9,6 +9,7 @@ ID, external IDs and folder are worked out once, here, for every check to use.
 """
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -35,19 +36,20 @@ class Task:
     __slots__ = ("file", "rel", "text", "meta", "id", "keyed", "valid", "refs", "mine", "top", "_path", "_doc",
                  "_order")
 
-    def __init__(self, file: str, rel: str, text: str, meta: dict[str, Any], top: str | None) -> None:
+    def __init__(self, file: str, rel: str, text: str, meta: dict[str, Any], top: str | None,
+                 doc: frontmatter.Document | None = None) -> None:
         self.file, self.rel, self.text, self.meta = file, rel, text, meta
         self.top = top  # the folder right under tasks/ that holds the file; None for tasks/ itself
         raw_id = meta.get("id")
         self.id = raw_id.strip().upper() if isinstance(raw_id, str) and raw_id.strip() else None  # None: none
         # Both asked for: ID_RE ignores case, so it takes a few non-ASCII letters KEY_RE does not
-        # (the Kelvin sign K, the dotted İ).
+        # (U+212A, the Kelvin sign, for a K; U+0130, the dotted capital I, for an I).
         self.keyed = self.id is not None and KEY_RE.fullmatch(self.id) is not None  # may key the mapping
         self.valid = self.id is not None and ids.is_valid_id(self.id)  # a taskmint hash ID
         self.refs: list[ExternalRef] = external_ids.refs_in(meta.get("external_ids"))
         self.mine = {r.tool: r.text() for r in self.refs}  # its external IDs as the mapping writes them
         self._path: Path | None = None
-        self._doc: frontmatter.Document | None = None
+        self._doc = doc  # None: split when first asked for
         self._order: tuple | None = None
 
     @property
@@ -107,6 +109,7 @@ def read_tasks(project: Project) -> tuple[list[Task | Unreadable], int]:
             text = tasks.read_text(file, rel)
             lines = frontmatter.plain_lines(text)
             meta = flatyaml.load(lines) if lines else None  # taskmint's own layout, as tasks.read reads it
+            doc = None
             if meta is None:
                 doc = frontmatter.split(text)
                 if doc is None:
@@ -117,7 +120,7 @@ def read_tasks(project: Project) -> tuple[list[Task | Unreadable], int]:
             named = ids.id_from_filename(file.rpartition("/")[2])
             read.append(Unreadable(rel, f"{e}".removeprefix(f"{rel}: "), named.upper() if named else None))
             continue
-        read.append(Task(file, rel, text, meta, top))
+        read.append(Task(file, rel, text, meta, top, doc))
     return read, notes
 
 
@@ -131,7 +134,7 @@ class StateFile:
         self.problem: str | None = None  # why it is unusable
         self.migrated = False
         self.newer: str | None = None  # why a newer taskmint's file is left alone
-        self.json: object = None  # its JSON as written, whatever its version or schema (worktrees.numbers_in)
+        self.json: object = None  # its JSON as written, whatever its version or schema (for worktrees.counters_in)
 
     @property
     def exists(self) -> bool:
@@ -140,8 +143,6 @@ class StateFile:
 
 def read_state(project: Project, path: Path, kind: str) -> StateFile:
     """The state file of ``kind`` ("mappings" or "counters") at ``path``, read once."""
-    import json
-
     found = StateFile(path)
     rel = project.rel(path)
     try:
