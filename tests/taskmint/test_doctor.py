@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from taskmint import doctor, service, state, tasks
 from taskmint.project import Project
@@ -435,3 +437,47 @@ def test_bad_id_message_prints_what_the_file_says(project: Project, taskmint) ->
     _, found = report(taskmint, project)
     [problem] = [p for p in found["problems"] if p["code"] == "bad-id"]
     assert problem["message"].startswith("id 2025-01-08 is not a task ID"), problem
+
+
+_NUMBERS = st.one_of(st.none(), st.integers(1, 9))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tasks_numbers=st.lists(st.tuples(_NUMBERS, _NUMBERS, st.sampled_from(["PROJ", "OPS"])), min_size=1, max_size=5),
+       entries=st.lists(st.tuples(st.integers(0, 6), st.sampled_from(["same", "other", "junk", "none"]), _NUMBERS),
+                        max_size=8))
+def test_mapping_entries_seen_already_are_skipped_without_changing_a_counter(
+        project: Project, tasks_numbers, entries) -> None:
+    """doctor._unseen skips the mapping (and .bak) entries equal to what a task or the
+    mapping already named: every counter, every place a highest number was first seen and
+    the order of the keys must be what reading all of them gives."""
+    backlog = project.tasks_dir / "backlog"
+    for path in backlog.glob("*.md"):
+        path.unlink()
+    mine = {}
+    for n, (jira, github, key) in enumerate(tasks_numbers):
+        ext = {**({"jira": f"{key}-{jira}"} if jira else {}), **({"github": f"#{github}"} if github else {})}
+        mine[f"TASK-{n:04X}"] = ext
+        lines = "".join(f'  {tool}: "{value}"\n' for tool, value in ext.items())
+        (backlog / f"TASK-{n:04X}-t.md").write_text(
+            f"---\nid: TASK-{n:04X}\nstatus: backlog\n" + (f"external_ids:\n{lines}" if lines else "") + "---\n")
+    files: list[dict] = [{}, {}]
+    for n, kind, number in entries:
+        task_id = f"TASK-{n:04X}"
+        value = {"same": mine.get(task_id, {}), "other": {"jira": f"PROJ-{number or 1}", "linear": f"ENG-{n + 1}"},
+                 "junk": [number], "none": None}[kind]
+        files[n % 2][task_id] = value
+    for path, found in ((project.mapping_path, files[0]), (project.mapping_path.with_name(
+            project.mapping_path.name + ".bak"), {**files[0], **files[1]})):
+        path.write_text(json.dumps({"version": "2.0", "updated": "2026-01-01T00:00:00Z", "mappings": found}))
+
+    def exam_of() -> tuple:
+        exam = doctor.examine(project)
+        return [f.line() for f in exam.findings], json.dumps(exam.here), json.dumps(exam.floor)
+
+    skipping, unseen = exam_of(), doctor._unseen
+    doctor._unseen = lambda data, seen: data  # (not monkeypatch: undone only after every example)
+    try:
+        assert skipping == exam_of()
+    finally:
+        doctor._unseen = unseen
