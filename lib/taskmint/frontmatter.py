@@ -6,8 +6,6 @@ top-level key owns the block of lines from its key line up to the next top-level
 """
 from __future__ import annotations
 
-import re
-
 from taskmint import flatyaml, lazyre, yamltext
 from taskmint.errors import TaskmintError
 
