@@ -19,7 +19,7 @@ from pathlib import Path
 
 from taskmint import config, external_ids, frontmatter, ids, lock, schemas, state, tasks, worktrees
 from taskmint.doctor_scan import PREVIOUS_EXTERNAL, PREVIOUS_IDS, StateFile, Task, Unreadable, read_state, read_tasks
-from taskmint.errors import StateError, TaskmintError
+from taskmint.errors import StateError, TaskmintError, UsageError
 from taskmint.external_ids import ExternalRef
 from taskmint.project import Project
 
@@ -491,8 +491,6 @@ def _temp_findings(project: Project, exam: Exam) -> None:
 
 def examine(project: Project, include_done: bool = False) -> Exam:
     """Every finding, and what repair() would do about it. Caller holds the lock."""
-    from taskmint import statuses  # the project's declared statuses (the default five without any)
-
     exam = Exam(include_done=include_done)
     declared = None
     try:
@@ -507,8 +505,8 @@ def examine(project: Project, include_done: bool = False) -> Exam:
     if exam.mapping is not None and (exam.mapping.data is not None or exam.mappings):
         _mapping_findings(project, exam, by_id)
     _duplicate_findings(project, exam, by_id)
-    # without a usable config this raises what config.load raised, as the status check always has
-    _status_findings(project, exam, declared if declared is not None else statuses.load(project))
+    if declared is not None:  # else the declared statuses are unknown until the config finding is fixed
+        _status_findings(project, exam, declared)
     _external_findings(exam)
     _counter_findings(project, exam)
     _temp_findings(project, exam)
@@ -589,6 +587,9 @@ def _run(project: Project, fix: bool, include_done: bool) -> Result:
     exam = examine(project, include_done)
     if not fix or not any(f.fixable for f in exam.findings):
         return Result(exam.findings, [], len(exam.tasks), exam.notes)
+    if any(f.code == "config" for f in exam.findings):
+        raise UsageError(f"{project.rel(project.config_path)} is unusable (see `taskmint doctor`); fix it before "
+                         "`taskmint doctor --fix`, which numbers tasks by it (nothing was changed)")
     if exam.newer:
         raise StateError("a state file was written by a newer taskmint or has a version this taskmint cannot "
                          "read (see `taskmint doctor`); upgrade taskmint or restore the file before "

@@ -481,3 +481,30 @@ def test_mapping_entries_seen_already_are_skipped_without_changing_a_counter(
         assert skipping == exam_of()
     finally:
         doctor._unseen = unseen
+
+
+def test_an_invalid_config_is_reported_with_the_rest_and_fix_waits_for_it(project: Project, taskmint) -> None:
+    """Regression: with an invalid config doctor used to end in the config's own error (its
+    status check read the config again), so it printed none of its findings."""
+    _, path = make(project, "one")
+    path.rename(path.parent.parent / "in_review" / path.name)  # misplaced: a status-folder finding, normally
+    project.config_path.write_text("version: 1\npm_tools:\n  jira: proj\n")
+    before = {p: p.read_bytes() for p in project.root.rglob("*") if p.is_file() and p.name != "taskmint.lock"}
+    rc, found = report(taskmint, project)
+    assert rc == 1 and codes(found) == ["config"]  # statuses are unknown until the config is fixed
+    assert "pm_tools.jira 'proj' is not a Jira project key" in found["problems"][0]["message"]
+    proc = taskmint("doctor", "--fix", root=project.root)
+    assert proc.returncode == 1 and proc.stdout.endswith("\n1 problem left to fix by hand\n")
+    project.counters_path.unlink()  # now something --fix could repair, but not by this config
+    del before[project.counters_path]
+    assert codes(report(taskmint, project)[1]) == ["config", "state-missing"]
+    assert taskmint("doctor", root=project.root).stdout.endswith(
+        "2 problems, 1 fixable once .claude/taskmint.yaml is fixed: then run `taskmint doctor --fix`\n")
+    proc = taskmint("doctor", "--fix", root=project.root)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == ("taskmint: error: .claude/taskmint.yaml is unusable (see `taskmint doctor`); fix it "
+                           "before `taskmint doctor --fix`, which numbers tasks by it (nothing was changed)\n")
+    assert {p: p.read_bytes() for p in project.root.rglob("*") if p.is_file() and p.name != "taskmint.lock"} == before
+    project.config_path.unlink()
+    service.init(project, jira="PROJ", linear="ENG", github=True, azure_devops=True, force=False)
+    assert "status-folder" in codes(report(taskmint, project)[1])

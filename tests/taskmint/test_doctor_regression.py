@@ -9,7 +9,9 @@ from a set, and so does the order of the duplicate-external-id findings they lea
 
     TASKMINT_RECORD_DOCTOR=1 pytest tests/taskmint/test_doctor_regression.py   (rewrites the snapshot)
 
-Record only from a doctor known to be right: the test exists to catch any change.
+Record only from a doctor known to be right: the test exists to catch any change. The one
+scenario recorded again since is bad-config, when doctor stopped ending in the config's own
+error and began to report its findings (and --fix to refuse until the config is fixed).
 """
 from __future__ import annotations
 
@@ -401,8 +403,8 @@ def test_doctor_output_and_repairs_are_what_they_were(name: str, tmp_path: Path,
 
 def test_the_scenarios_reach_every_finding_doctor_has() -> None:
     """The snapshot is only as strong as what it covers: every finding code doctor reports
-    appears in it, but `outbox` (an unreadable outbox) and `config`, which never gets out: with
-    an invalid config the status check's statuses.load raises, and doctor ends in that error."""
+    appears in it, but `outbox` (an unreadable outbox). (`config` got out only once doctor
+    stopped ending in the config's own error; the bad-config scenario was recorded again then.)"""
     recorded = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     seen = {p["code"] for scenario in recorded.values() for run_ in scenario.get("checks", []) + scenario["fixes"]
             if run_["args"][-1] == "--json" and run_["stdout"] for p in json.loads(run_["stdout"])["problems"]}
@@ -410,5 +412,5 @@ def test_the_scenarios_reach_every_finding_doctor_has() -> None:
               "duplicate-id", "duplicate-external-id", "tracker-key-shared", "mapping-missing", "mapping-mismatch",
               "mapping-orphan", "missing-external-id", "status-folder", "bad-status", "status-spelling",
               "counter-low", "registry-unusable", "state-newer", "state-v1", "state-unusable", "state-missing",
-              "temp-files", "pending-orphan", "pending-long", "tracker-unlinked", "unfixed"}
+              "temp-files", "pending-orphan", "pending-long", "tracker-unlinked", "unfixed", "config"}
     assert wanted <= seen, sorted(wanted - seen)

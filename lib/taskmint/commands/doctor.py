@@ -43,7 +43,9 @@ def run(project: Project, args: argparse.Namespace) -> int:
     else:
         count = f"{len(result.findings)} problem{'s' * (len(result.findings) != 1)}"
         fixable = sum(f.fixable for f in result.findings)
-        if fixable:  # after --fix only when a repair failed on the way (say, a full disk)
+        if fixable and any(f.code == "config" for f in result.findings):  # --fix waits for it
+            print(f"{count}, {fixable} fixable once .claude/taskmint.yaml is fixed: then run `taskmint doctor --fix`")
+        elif fixable:  # after --fix only when a repair failed on the way (say, a full disk)
             print(f"{count}, {fixable} fixable: run `taskmint doctor --fix`{' again' * args.fix}")
         else:
             print(f"{count} left to fix by hand")
