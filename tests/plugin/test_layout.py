@@ -34,5 +34,6 @@ def test_an_interpreter_outside_a_venv_gets_site_itself(tmp_path: Path) -> None:
     python = tmp_path / "bin" / "python"
     python.symlink_to(sys.executable)  # no pyvenv.cfg beside it, as in the tests' fake plugin data
     added = _run(python, "-E", "-S", "-c", _ADDED, str(PLUGIN_ROOT / "lib"))
-    base = [p for p in _run(sys.executable, "-c", _SITE) if Path(p).is_dir()]
+    # what site itself gives that interpreter (sys.executable may be a venv's: this one is not)
+    base = [p for p in _run(python, "-c", _SITE) if Path(p).is_dir()]
     assert base and set(base) <= set(added)
