@@ -223,7 +223,7 @@ def _mapping_findings(project: Project, exam: Exam, by_id: dict[str, list[Task]]
         ext = task.meta.get("external_ids")
         absent = {t for t in entry if not isinstance(ext, dict) or ext.get(t) in (None, "")}
         if absent:
-            exam.fills[task] = {t: entry[t] for t in absent}
+            exam.fills[task] = {t: entry[t] for t in entry if t in absent}  # in the entry's order, not a set's
         differ = sorted(t for t in set(mine) | set(entry) if t not in absent and mine.get(t) != entry.get(t))
         if differ:
             says = "; ".join(f"{t}: file {mine.get(t, 'none')}, mapping {entry.get(t, 'none')}" for t in differ)

@@ -3,15 +3,17 @@
 The snapshot (snapshots/doctor_regression.json) was recorded from doctor as it was before it
 was made faster: every finding, message and ordering, every repair and every resulting file
 must stay exactly what it was. The CLI runs in a real subprocess with only its randomness and
-clock pinned (new IDs, `updated:` stamps, pending-work ages) and PYTHONHASHSEED fixed, so two
-runs give the same bytes. (The hash seed matters: the tools a mapping fills into a file come
-from a set, and so does the order of the duplicate-external-id findings they lead to.)
+clock pinned (new IDs, `updated:` stamps, pending-work ages), so two runs give the same bytes.
+(PYTHONHASHSEED is fixed too; it used to matter, since the tools a mapping fills into a file
+came from a set: the damaged scenarios were recorded again when they began to follow the
+mapping entry's order, and a test now runs them under other seeds.)
 
     TASKMINT_RECORD_DOCTOR=1 pytest tests/taskmint/test_doctor_regression.py   (rewrites the snapshot)
 
-Record only from a doctor known to be right: the test exists to catch any change. The one
-scenario recorded again since is bad-config, when doctor stopped ending in the config's own
-error and began to report its findings (and --fix to refuse until the config is fixed).
+Record only from a doctor known to be right: the test exists to catch any change. Recorded
+again since: bad-config, when doctor stopped ending in the config's own error and began to
+report its findings (and --fix to refuse until the config is fixed), and the two damaged
+scenarios for the order above (the same lines and numbers, in the entry's order).
 """
 from __future__ import annotations
 
@@ -357,7 +359,7 @@ def files(root: Path) -> dict[str, str]:
 
 def run(root: Path, base: Path, args: list[str], seed: str, env: dict[str, str]) -> dict:
     proc = subprocess.run([sys.executable, "-c", RUNNER, seed, "--root", str(root), *args], capture_output=True,
-                          text=True, env={**env, "PYTHONHASHSEED": "0"}, timeout=300)
+                          text=True, env={"PYTHONHASHSEED": "0", **env}, timeout=300)
     clean = lambda text: text.replace(str(base), "<tmp>")  # noqa: E731
     return {"args": args, "rc": proc.returncode, "stdout": clean(proc.stdout), "stderr": clean(proc.stderr)}
 
@@ -414,3 +416,12 @@ def test_the_scenarios_reach_every_finding_doctor_has() -> None:
               "counter-low", "registry-unusable", "state-newer", "state-v1", "state-unusable", "state-missing",
               "temp-files", "pending-orphan", "pending-long", "tracker-unlinked", "unfixed", "config"}
     assert wanted <= seen, sorted(wanted - seen)
+
+
+def test_doctor_is_the_same_whatever_the_hash_seed(tmp_path: Path, subprocess_env) -> None:
+    """Regression: the tools a mapping fills into a file came from a set, so their order in
+    the file (and in the duplicate-external-id findings they lead to) changed with the hash seed."""
+    recorded = json.loads(SNAPSHOT.read_text(encoding="utf-8"))["damaged"]
+    for seed in ("1", "4242"):
+        (tmp_path / seed).mkdir()
+        assert observe(damaged, tmp_path / seed, {**subprocess_env, "PYTHONHASHSEED": seed}) == recorded
