@@ -76,7 +76,7 @@ class _RepairTxn(Txn):
             self.done.append(f"{project.rel(project.counters_path)} raised to the highest numbers in use")
         if project.registry_path is not None and (
             exam.registry is None or exam.registry["counters"] != self.registry.counters
-            or not self.registry.ids <= {i.upper() for i in exam.registry["ids"]}
+            or not self.registry.ids <= {i.upper() for i in state.registry_ids(exam.registry)}
         ):
             state.save_registry(project, self.registry)
             self.done.append(f"worktree registry {project.registry_path} raised to the highest numbers and IDs in use")

@@ -142,8 +142,12 @@ def _plain_value(tool: object, value: object) -> bool:
 
 
 def registry_file(data: Any) -> bool:
-    return _envelope(data, {"version", "counters", "ids"}, {"updated"}) and counters(data["counters"]) \
-        and isinstance(data["ids"], list) and set(map(type, data["ids"])) <= {str}  # a C pass over 10,000 IDs
+    if not (_envelope(data, {"version", "counters", "ids"}, {"updated"}) and counters(data["counters"])):
+        return False
+    listed = data["ids"]
+    if isinstance(listed, str):  # "\nTASK-A3F2\nTASK-B0B2\n": no empty line, a newline first and last
+        return listed.startswith("\n") and listed.endswith("\n") and "\n\n" not in listed
+    return isinstance(listed, list) and set(map(type, listed)) <= {str}  # a C pass over 10,000 IDs
 
 
 def config_file(data: Any) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from taskmint import external_ids, ids, schemas, tasks
+from taskmint import external_ids, ids, schemas, state, tasks
 from taskmint.project import Project, find_project
 
 
@@ -156,7 +156,7 @@ def shared_problems(snaps: list[Snapshot], settled: bool = True) -> list[str]:
         out += [f"{snap.project.root}: counter {p}" for p in below(snap.counters, local)]
         if snap.registry is not None:
             out += [f"registry counter {p}" for p in below(snap.registry["counters"], top)]
-            missing = set(seen) - {i.upper() for i in snap.registry["ids"]}
+            missing = set(seen) - {i.upper() for i in state.registry_ids(snap.registry)}
             if missing:
                 out.append(f"registry lacks issued IDs {sorted(missing)[:5]}")
     return out

@@ -22,6 +22,7 @@ import pytest
 import hookrun
 import invariants
 from projects import FULL
+from taskmint import state
 
 HERE = Path(__file__).resolve().parent
 WORKERS = 16
@@ -109,7 +110,7 @@ def test_many_processes_two_worktrees(tmp_path: Path, repo_with_worktree: tuple[
             local = max(int(r["ext"][tool].split("-")[-1].lstrip("#")) for r in creates if r["root"] == str(snap.project.root))
             value = snap.counters[tool][key] if key else snap.counters[tool]
             assert local <= value <= len(creates)
-    assert set(snaps[0].registry["ids"]) == set(ids)
+    assert set(state.registry_ids(snaps[0].registry)) == set(ids)
 
 
 LOCK_WORKER = """

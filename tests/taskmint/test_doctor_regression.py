@@ -12,8 +12,10 @@ mapping entry's order, and a test now runs them under other seeds.)
 
 Record only from a doctor known to be right: the test exists to catch any change. Recorded
 again since: bad-config, when doctor stopped ending in the config's own error and began to
-report its findings (and --fix to refuse until the config is fixed), and the two damaged
-scenarios for the order above (the same lines and numbers, in the entry's order).
+report its findings (and --fix to refuse until the config is fixed); the two damaged
+scenarios for the order above (the same lines and numbers, in the entry's order); and the
+scenarios whose repairs write the worktree registry, when it began to hold its IDs as one
+string (the same IDs in the same order, every other key and file the same).
 """
 from __future__ import annotations
 

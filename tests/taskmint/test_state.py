@@ -307,6 +307,14 @@ def test_the_registry_keeps_its_order_and_appends_new_ids(tmp_path):
     assert registry.count() == 3
     created = service.create(project, "next")
     assert created["external_ids"]["jira"] == "PROJ-8" and created["id"] not in listed
-    saved = json.loads(project.registry_path.read_text())["ids"]
-    assert saved == ["TASK-FFFF", "TASK-0001", "TASK-AAAA", created["id"]]
-    assert state.load_registry(project).ids == set(saved)
+    saved = json.loads(project.registry_path.read_text())["ids"]  # the list read, written as one string
+    assert saved == "".join(f"\n{i}" for i in ["TASK-FFFF", "TASK-0001", "TASK-AAAA", created["id"]]) + "\n"
+    assert state.registry_ids({"ids": saved}) == ["TASK-FFFF", "TASK-0001", "TASK-AAAA", created["id"]]
+    again = state.load_registry(project)
+    assert again.ids == set(state.registry_ids({"ids": saved})) and again.count() == 4
+    again.add(["TASK-0001", "TASK-BBBB", "TASK-BBBB"])  # one known, one new twice
+    assert again.count() == 5 and again.has("TASK-BBBB")
+    state.save_registry(project, again)
+    lowered = project.registry_path.read_text().replace("TASK-BBBB", "task-bbbb")  # written by hand
+    project.registry_path.write_text(lowered)
+    assert state.load_registry(project).has("TASK-BBBB")

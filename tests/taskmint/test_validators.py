@@ -40,7 +40,11 @@ VALID = {
     "mapping": st.fixed_dictionaries({**envelope, "mappings": st.dictionaries(
         st.from_regex(r"TASK-[A-Za-z0-9][A-Za-z0-9.-]{0,8}", fullmatch=True), external, max_size=4)}),
     "registry": st.fixed_dictionaries({"version": st.just("2.0"), "counters": counters,
-                                       "ids": st.lists(st.text(max_size=10), max_size=3)},
+                                       "ids": st.one_of(  # the string taskmint writes, the list it wrote before
+                                           st.lists(st.text(max_size=10), max_size=3),
+                                           st.lists(st.text(st.characters(blacklist_characters="\n"), min_size=1,
+                                                            max_size=10), max_size=3).map(
+                                               lambda ids: "\n" + "".join(f"{i}\n" for i in ids)))},
                                       optional={"updated": st.text(max_size=20)}),
     "config": st.fixed_dictionaries({"version": st.sampled_from([1, 1.0])}, optional={
         "pm_tools": st.fixed_dictionaries({}, optional={
