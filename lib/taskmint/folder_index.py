@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from taskmint import atomic, external_ids, frontmatter, ids, lazyre, tasks, validators
+from taskmint import atomic, external_ids, frontmatter, id_lines, ids, lazyre, tasks, validators
 from taskmint.errors import TaskmintError
 from taskmint.external_ids import ExternalRef
 from taskmint.project import Project
@@ -53,26 +53,11 @@ def records_path(project: Project) -> Path:
     return project.lock_path.with_name("tasks-files.json")
 
 
-# An entry's IDs are one string, each ID on a line of its own ("\nTASK-A3F2\nTASK-B0B2\n"): a
-# look-up is one search in C, and the file reads and writes 10,000 IDs as a few strings
-# instead of a list of 10,000 (which cost a create at 10,000 tasks about 2 ms).
-def _lines(found: set[str]) -> str:
-    return "\n" + "".join(f"{i}\n" for i in sorted(found))
-
-
-def _starting(lines: str, text: str, whole: bool) -> bool:
-    """Whether ``lines`` hold ``text`` (whole) or an ID that starts with it."""
-    return (f"\n{text}\n" if whole else f"\n{text}") in lines
-
-
 def _usable(entry: object) -> bool:
     return isinstance(entry, dict) and isinstance(entry.get("mtime_ns"), int) \
-        and validators.counters(entry.get("counters")) and _id_lines(entry.get("ids")) \
-        and _id_lines(entry.get("inside")) and _names(entry.get("dirs")) and isinstance(entry.get("token", ""), str)
-
-
-def _id_lines(value: object) -> bool:
-    return isinstance(value, str) and value.startswith("\n") and value.endswith("\n")
+        and validators.counters(entry.get("counters")) and id_lines.valid(entry.get("ids")) \
+        and id_lines.valid(entry.get("inside")) and _names(entry.get("dirs")) \
+        and isinstance(entry.get("token", ""), str)
 
 
 def _names(value: object) -> bool:
@@ -171,8 +156,8 @@ class Folders:
             name: f"{signature} {now[name][0]} {'i' if now[name][1] else 'n' if now[name][0] else '-'}"
             for name, signature in files.items()}}
         self._records_dirty = True
-        return {"mtime_ns": mtime, "counters": counters, "ids": _lines(held), "inside": _lines(inside),
-                "dirs": dirs, "token": token}
+        return {"mtime_ns": mtime, "counters": counters, "ids": id_lines.join(sorted(held)),
+                "inside": id_lines.join(sorted(inside)), "dirs": dirs, "token": token}
 
     def _load_records(self) -> dict[str, dict]:
         if self._records is None:
@@ -190,11 +175,11 @@ class Folders:
     def has_id(self, task_id: str) -> bool:
         """Whether a task file under tasks/ carries ``task_id`` (upper case) in its name or,
         when its name carries none, in its frontmatter."""
-        return any(_starting(self._entries[folder]["ids"], task_id, whole=True) for folder in self.walk())
+        return any(id_lines.holds(self._entries[folder]["ids"], task_id, whole=True) for folder in self.walk())
 
     def ids(self) -> set[str]:
         """Every ID has_id knows."""
-        return {i for folder in self.walk() for i in self._entries[folder]["ids"].split("\n") if i}
+        return {i for folder in self.walk() for i in id_lines.split(self._entries[folder]["ids"])}
 
     def where(self, task_id: str) -> tasks.Where:
         """Where tasks.named need look for ``task_id`` (upper case): the folders whose files
@@ -207,12 +192,12 @@ class Folders:
 
     def _where(self, text: str, whole: bool) -> tasks.Where:
         walked, entries = self.walk(), self._entries
-        folders = [folder for folder in walked if _starting(entries[folder]["ids"], text, whole)]
-        inside = {folder for folder in folders if _starting(entries[folder]["inside"], text, whole)}
+        folders = [folder for folder in walked if id_lines.holds(entries[folder]["ids"], text, whole)]
+        inside = {folder for folder in folders if id_lines.holds(entries[folder]["inside"], text, whole)}
         return tasks.Where(folders, inside, self._listed)
 
     def count(self) -> int:
-        return sum(self._entries[folder]["ids"].count("\n") - 1 for folder in self.walk())
+        return sum(id_lines.count(self._entries[folder]["ids"]) for folder in self.walk())
 
     def validate(self, folders: Iterable[str]) -> None:
         """Before writing into ``folders`` without walk(): note which entries still match."""
@@ -248,7 +233,7 @@ class Folders:
         named = ids.ids_of_names([file.name])[0] or None  # the pattern a folder's read compiles too
         held = task_id and ids.normalize(task_id)
         for found, key in ((named, "ids"), (held, "ids"), (None if named else held, "inside")):
-            if found and not _starting(entry[key], found, whole=True):
+            if found and not id_lines.holds(entry[key], found, whole=True):
                 entry[key] += f"{found}\n"
         self._dirty = True
 

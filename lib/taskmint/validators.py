@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from taskmint import lazyre
+from taskmint import id_lines, lazyre
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a create would pay for it)
 if TYPE_CHECKING:
@@ -145,8 +145,8 @@ def registry_file(data: Any) -> bool:
     if not (_envelope(data, {"version", "counters", "ids"}, {"updated"}) and counters(data["counters"])):
         return False
     listed = data["ids"]
-    if isinstance(listed, str):  # "\nTASK-A3F2\nTASK-B0B2\n": no empty line, a newline first and last
-        return listed.startswith("\n") and listed.endswith("\n") and "\n\n" not in listed
+    if isinstance(listed, str):
+        return id_lines.valid(listed)
     return isinstance(listed, list) and set(map(type, listed)) <= {str}  # a C pass over 10,000 IDs
 
 
