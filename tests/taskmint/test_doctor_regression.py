@@ -109,11 +109,16 @@ def git(*args: str, cwd: Path) -> None:
                    capture_output=True)
 
 
-def damaged(base: Path) -> Path:
-    """A git repository (with a second worktree) whose tasks and state have most of what doctor finds."""
-    root = base / "repo"
+def repository(base: Path, name: str) -> Path:
+    root = base / name
     root.mkdir()
     git("init", "-q", "-b", "main", ".", cwd=root)
+    return root
+
+
+def damaged(base: Path) -> Path:
+    """A git repository (with a second worktree) whose tasks and state have most of what doctor finds."""
+    root = repository(base, "repo")
     git("commit", "-q", "--allow-empty", "-m", "init", cwd=root)
     git("worktree", "add", "-q", "-b", "other", str(base / "other"), cwd=root)
     # the other worktree's state holds higher numbers and one more ID
@@ -255,9 +260,7 @@ def trackers(base: Path) -> Path:
 
 def broken_state(base: Path) -> Path:
     """A git repository whose mapping, counters and registry are all unusable."""
-    root = base / "broken"
-    root.mkdir()
-    git("init", "-q", "-b", "main", ".", cwd=root)
+    root = repository(base, "broken")
     write(root, ".claude/taskmint.yaml", CONFIG)
     write(root, "tasks/backlog/TASK-D001-one.md", task("TASK-D001", "one", extra=ext(1)))
     write(root, "tasks/backlog/TASK-D003-three.md", task("TASK-D003", "three", extra=ext(3)))
@@ -274,9 +277,7 @@ def broken_state(base: Path) -> Path:
 
 def newer(base: Path) -> Path:
     """A counters file and a registry from a newer taskmint: doctor reports, --fix refuses."""
-    root = base / "newer"
-    root.mkdir()
-    git("init", "-q", "-b", "main", ".", cwd=root)
+    root = repository(base, "newer")
     write(root, ".claude/taskmint.yaml", CONFIG)
     write(root, "tasks/backlog/TASK-E001-one.md", task("TASK-E001", "one", "blocked", extra=ext(1)))
     write(root, ".claude/state/external_id_mapping.json", mapping({"TASK-E001": entry(1)}))
