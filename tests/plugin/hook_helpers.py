@@ -51,8 +51,8 @@ def tool_payload(event: str, project: Project, rel: str, tool: str = "Write", **
 
 
 def fake_plugin_data(tmp_path: Path) -> Path:
-    """A ${CLAUDE_PLUGIN_DATA} whose published "venv" runs this test interpreter (enough for
-    run.sh, without a pip install)."""
+    """A ${CLAUDE_PLUGIN_DATA} whose published "venv" runs this test interpreter with its
+    packages (enough for run.sh and the `taskmint sync` hooks start, without a pip install)."""
     import os
     import sys
 
@@ -62,5 +62,11 @@ def fake_plugin_data(tmp_path: Path) -> Path:
     env_dir = data / "envs" / f"{provision.requirements_hash(PLUGIN_ROOT)}-1"
     (env_dir / "bin").mkdir(parents=True)
     (env_dir / "bin" / "python").symlink_to(sys.executable)
+    if sys.prefix != sys.base_prefix:
+        # The test interpreter is a venv's: started through the link, python finds the venv's
+        # packages only through a pyvenv.cfg next to it (without one, a detached sync once found
+        # filelock only where the base interpreter happened to have it).
+        (env_dir / "pyvenv.cfg").write_bytes((Path(sys.prefix) / "pyvenv.cfg").read_bytes())
+        (env_dir / "lib").symlink_to(Path(sys.prefix) / "lib")
     (data / "venv").symlink_to(os.path.relpath(env_dir, data))
     return data
