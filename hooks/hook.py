@@ -24,6 +24,7 @@ if EVENT in ("pre-tool-use", "post-tool-use") and b"tasks" not in RAW and b"stat
 # The library ships in the plugin; the venv holds only its dependencies.
 sys.path[0] = sys.path[0].rpartition("/")[0] + "/lib"
 
+from taskmint import shortlived  # noqa: E402
 from taskmint.plugin.entry import main  # noqa: E402
 
-sys.exit(main(EVENT, RAW))
+shortlived.run(lambda: main(EVENT, RAW))

@@ -5,6 +5,10 @@ import os
 import sys
 from collections.abc import Sequence
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import NoReturn
+
 from taskmint.errors import TaskmintError, UsageError
 
 # verb -> module under taskmint.commands
@@ -102,5 +106,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
 
 
+def run() -> NoReturn:
+    """The command line as a process: main(), then the exit (see shortlived)."""
+    from taskmint import shortlived
+
+    shortlived.run(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from taskmint.plugin.layout import use_venv_packages
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from typing import NoReturn
 
-def run() -> int:
+
+def run() -> NoReturn:
     use_venv_packages()
-    from taskmint.main import main
+    from taskmint.main import run
 
-    return main()
+    run()
