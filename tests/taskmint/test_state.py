@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from taskmint import schemas, service, state
 from taskmint.errors import StateError
@@ -318,3 +320,53 @@ def test_the_registry_keeps_its_order_and_appends_new_ids(tmp_path):
     lowered = project.registry_path.read_text().replace("TASK-BBBB", "task-bbbb")  # written by hand
     project.registry_path.write_text(lowered)
     assert state.load_registry(project).has("TASK-BBBB")
+
+
+_REGISTRY_ID_CHARS = "TASK-F0.9nN\\\"\u00e9\t "
+
+
+@pytest.fixture(scope="module")
+def registry_project(tmp_path_factory):
+    import subprocess
+
+    from taskmint.project import find_project
+
+    root = tmp_path_factory.mktemp("registry") / "repo"
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    project = find_project(str(root))
+    service.init(project, jira="PROJ", linear=None, github=False, azure_devops=False, force=False)
+    project.registry_path.parent.mkdir(parents=True, exist_ok=True)
+    return project
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(listed=st.lists(st.text(_REGISTRY_ID_CHARS, min_size=1, max_size=12), max_size=8),
+       added=st.lists(st.sampled_from(["TASK-ABCD", "TASK-FIX-0A0B.2", "TASK-\"Q\"", "TASK-N\u00c9"]),
+                      max_size=3),
+       as_list=st.booleans())
+def test_the_registry_reads_and_writes_its_ids_as_json_would(registry_project, listed, added, as_list):
+    """load_registry and save_registry read and write the IDs string without json when it is in
+    their own layout; whatever the file holds (escapes, lower case, the list form), the IDs read
+    and the bytes written are those of json.loads and json.dumps."""
+    from taskmint import id_lines
+
+    project = registry_project
+    counters = {"jira": {"PROJ": 3}, "linear": {}, "github": 0, "azure_devops": 0}
+    ids = listed if as_list else id_lines.join(listed)
+    project.registry_path.write_text(json.dumps(
+        {"version": "2.0", "updated": "2026-01-01T00:00:00Z", "counters": counters, "ids": ids},
+        ensure_ascii=False) + "\n", encoding="utf-8")
+    expected = id_lines.join(listed).upper()  # as read through json (IDs are upper-cased)
+    registry = state.load_registry(project)
+    assert registry.joined() == expected and registry.count() == len(listed)
+    registry.add(added)
+    for new in dict.fromkeys(added):
+        if f"\n{new}\n" not in expected:
+            expected += f"{new}\n"
+    state.save_registry(project, registry)
+    raw = project.registry_path.read_bytes()
+    data = json.loads(raw)
+    assert raw == (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8")
+    assert list(data) == ["version", "updated", "counters", "ids"]
+    assert data["ids"] == expected and data["counters"] == counters
+    assert state.load_registry(project).joined() == expected
