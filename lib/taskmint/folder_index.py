@@ -241,9 +241,9 @@ class Folders:
         if not self._dirty or self._entries is None:
             return
         kept = dict(list(self._entries.items())[-KEEP:])
-        _save(path(self.project), {"folders": kept})
+        _save(path(self.project), index_text(kept))
         if self._records_dirty and self._records is not None:
-            _save(records_path(self.project), {"folders": {k: v for k, v in self._records.items() if k in kept}})
+            _save(records_path(self.project), json.dumps({"folders": {k: v for k, v in self._records.items() if k in kept}}))
         self._dirty = self._records_dirty = False
 
 
@@ -257,14 +257,34 @@ def _load_folders(source: Path, usable: Callable[[object], bool]) -> dict[str, d
     return {k: v for k, v in found.items() if usable(v)} if isinstance(found, dict) else {}
 
 
-def _save(target: Path, data: dict) -> None:
+def index_text(entries: dict[str, dict]) -> str:
+    """The index file's JSON: what json.dumps gives for {"folders": entries}, with each entry's
+    IDs strings written as they stand but for their newlines (json.dumps walked those 130 KB
+    char by char at 10,000 tasks, half a millisecond of a create)."""
+    return '{"folders": {' + ", ".join(f"{json.dumps(folder)}: {_entry_text(entry)}"
+                                       for folder, entry in entries.items()) + "}}"
+
+
+_ID_TEXT = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.\n"  # what joined upper-case IDs hold
+
+
+def _entry_text(entry: dict) -> str:
+    ids, inside = entry["ids"], entry["inside"]
+    rest = json.dumps({k: v for k, v in entry.items() if k != "ids" and k != "inside"})
+    if rest == "{}" or not all(t.isascii() and not t.encode("ascii").translate(None, _ID_TEXT) for t in (ids, inside)):
+        return json.dumps(entry)  # anything JSON escapes besides the newlines
+    escaped_ids, escaped_inside = ids.replace("\n", "\\n"), inside.replace("\n", "\\n")
+    return f'{rest[:-1]}, "ids": "{escaped_ids}", "inside": "{escaped_inside}"}}'
+
+
+def _save(target: Path, text: str) -> None:
     try:
         fd, tmp = atomic.temp_file(target.parent, target.name)  # mkstemp's names, without tempfile
     except OSError:
         return
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(data))
+            f.write(text)
         os.replace(tmp, target)
     except OSError:
         os.unlink(tmp)

@@ -9,6 +9,8 @@ import subprocess
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from taskmint import folder_index, service, tasks
 from taskmint.project import find_project
@@ -234,3 +236,18 @@ def test_a_complete_into_a_new_month_folder_is_seen_by_the_same_transaction(proj
         txn.wrote(moved, info["id"], [])
         assert txn.on_disk().where(info["id"]).folders == [str(month)]  # both folders looked at again
     assert str(month) in folder_index.Folders(project).where(info["id"]).folders
+
+
+_ID_LINES = st.lists(st.text("TASK-F0.9nN\\\"\u00e9\t", min_size=1, max_size=10), max_size=6).map(
+    lambda found: "\n" + "".join(f"{i}\n" for i in found))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=12), st.fixed_dictionaries({
+    "mtime_ns": st.integers(0, 2**63), "counters": st.just({"jira": {"P": 2}, "linear": {}, "github": 1, "azure_devops": 0}),
+    "ids": _ID_LINES, "inside": _ID_LINES, "dirs": st.lists(st.text(max_size=5), max_size=2),
+    "token": st.text(max_size=4)}), max_size=4))
+def test_the_index_file_is_the_json_of_its_entries(entries):
+    """index_text writes the IDs strings as they stand where only their newlines need escaping;
+    whatever they hold, the file reads back as json.dumps would have written it."""
+    assert json.loads(folder_index.index_text(entries)) == {"folders": entries}
