@@ -265,7 +265,7 @@ def index_text(entries: dict[str, dict]) -> str:
                                        for folder, entry in entries.items()) + "}}"
 
 
-_ID_TEXT = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.\n"  # what joined upper-case IDs hold
+_ID_TEXT = id_lines.ID_CHARS + b"\n"  # what joined upper-case IDs hold
 
 
 def _entry_text(entry: dict) -> str:

@@ -10,6 +10,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 EMPTY = "\n"
+# Every character an upper-case ID can hold (ids.ID_RE), as bytes for bytes.translate.
+ID_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-."
 
 
 def join(ids: Iterable[str]) -> str:

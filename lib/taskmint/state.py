@@ -430,7 +430,7 @@ class Registry:
 # millisecond of a create); the bytes written are those json.dumps gives.
 _IDS_KEY = b', "ids": "'
 _IDS_END = b'"}\n'
-_ID_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.\\n"  # upper-case IDs, and \n between them
+_ID_BYTES = id_lines.ID_CHARS + b"\\n"  # upper-case IDs, and \n between them
 
 
 def _split_registry(raw: bytes) -> tuple[dict, bytes] | None:
