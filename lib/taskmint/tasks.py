@@ -181,13 +181,22 @@ def read_text(path: str, rel: str) -> str:
     symlink, cannot be read, is too large or is not UTF-8."""
     try:
         # O_NOFOLLOW: a symlink is refused by the open itself (a separate lstat per file cost
-        # doctor 10% of its reading at 10,000 tasks)
-        with open(path, "rb", buffering=0, opener=_no_follow) as f:
-            raw = f.read()
+        # doctor 10% of its reading at 10,000 tasks); os.read without a file object and its
+        # fstat: half the time per file
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            chunks = []
+            size = 0
+            while size <= frontmatter.MAX_BYTES and (chunk := os.read(fd, 1 << 16)):
+                chunks.append(chunk)
+                size += len(chunk)
+        finally:
+            os.close(fd)
     except OSError as e:
         if e.errno == errno.ELOOP and os.path.islink(path):
             raise TaskmintError(f"{rel} is a symlink; taskmint only manages real files inside tasks/") from None
         raise TaskmintError(f"cannot read {rel}: {e.strerror}; check its permissions") from None
+    raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if len(raw) > frontmatter.MAX_BYTES:
         raise TaskmintError(f"{rel} is over {frontmatter.MAX_BYTES // 1024 // 1024} MiB; taskmint leaves it alone")
     try:
@@ -195,9 +204,6 @@ def read_text(path: str, rel: str) -> str:
     except UnicodeDecodeError as e:
         raise TaskmintError(f"{rel} is not valid UTF-8 (byte {e.start}); re-save it as UTF-8") from None
 
-
-def _no_follow(path: str, flags: int) -> int:
-    return os.open(path, flags | os.O_NOFOLLOW)
 
 
 def iter_frontmatter(project: Project) -> Iterator[tuple[Path, dict[str, Any]]]:
