@@ -57,6 +57,7 @@ def load(lines: list[str]) -> dict | None:
     """What yaml.safe_load gives for the text of ``lines`` (without line endings), or None
     when that text is not in the flat layout this module reads."""
     line_re = _pattern("line")
+    reserved = _RESERVED
     data: dict = {}
     block: dict | None = None  # the nested mapping being filled, under the last top-level key
     last = None
@@ -67,7 +68,7 @@ def load(lines: list[str]) -> dict | None:
         indent, key, value, items = m.groups()
         if key is None:
             continue  # a comment or a blank line
-        if key.lower() in _RESERVED:
+        if len(key) < 6 and key.lower() in reserved:  # (none of them is longer than five letters)
             return None
         if items is not None and not _pattern("items").fullmatch(items):
             return None
@@ -85,14 +86,24 @@ def load(lines: list[str]) -> dict | None:
                 return None  # deeper nesting, or a nested key under a key that has a value: yaml decides
             target = block
             data[last] = block
-        parsed = _value(value)
-        if parsed is _NOT_FLAT:
-            return None
+        if value[0].isalpha() and value.isascii() and not (len(value) < 6 and value.lower() in reserved):
+            parsed = value  # a plain word: the common case, without a call
+        else:
+            parsed = _value(value)
+            if parsed is _NOT_FLAT:
+                return None
         target[key] = parsed
     return data or None  # an empty text is yaml's None; callers decide what that means
 
 
 _NOT_FLAT = object()
+_datetime_types = None
+
+
+def _load_datetime_types():  # -> the module yamltext.datetime_types gives, kept for every later timestamp
+    global _datetime_types
+    _datetime_types = yamltext.datetime_types()
+    return _datetime_types
 
 
 def blocks(lines: list[str]) -> dict[str, list[tuple[int, int]]] | None:
@@ -127,7 +138,7 @@ def _value(text: str) -> object:
     if first.isdigit():
         if len(text) >= 10 and text[4] == "-":
             try:  # the line pattern let through only YYYY-MM-DD and YYYY-MM-DDTHH:MM:SSZ
-                types = yamltext.datetime_types()  # here: a create reads no timestamp
+                types = _datetime_types or _load_datetime_types()  # here: a create reads no timestamp
                 return types.date.fromisoformat(text) if len(text) == 10 else types.datetime.fromisoformat(text)
             except ValueError:  # 2026-13-45: yaml's error to give
                 return _NOT_FLAT
