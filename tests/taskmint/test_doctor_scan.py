@@ -88,16 +88,115 @@ line = st.one_of(
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["backlog", "completed/2026-01", "in_progress", "weird", ""]),
-                          st.lists(line, max_size=7), st.sampled_from(["\n", "\r\n"]), st.booleans()), max_size=6))
-def test_generated_files_read_as_tasks_read_reads_them(tmp_path_factory, files) -> None:
+@given(files=st.lists(st.tuples(st.sampled_from(["backlog", "completed/2026-01", "in_progress", "weird", ""]),
+                                st.lists(line, max_size=7), st.sampled_from(["\n", "\r\n"]), st.booleans()),
+                      max_size=6),
+       forked=st.booleans())
+def test_generated_files_read_as_tasks_read_reads_them(tmp_path_factory, files, forked) -> None:
     root = tmp_path_factory.mktemp("proj")
     project = Project(root=root, shared_dir=None)
     for n, (folder, lines, newline, opened) in enumerate(files):
         path = project.tasks_dir / folder / f"TASK-{n:04X}-t.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes((("---" + newline) * opened + newline.join(lines) + newline + "---\nbody\n").encode("utf-8"))
+    with forking(from_files=1 if forked else 10**9) as helpers:
+        scanned = by_scan(project)
+    assert scanned == by_tasks_read(project)
+    assert len(helpers) == (forked and len(files) > 0)  # a helper reads the second half
+
+
+class forking:
+    """Within the block, read_tasks hands the second half to a forked helper from ``from_files``
+    task files on; the list it gives holds the pid of every helper started."""
+
+    def __init__(self, from_files: int, scan=None) -> None:
+        self.from_files, self.scan = from_files, scan
+
+    def __enter__(self) -> list[int]:
+        self.saved = doctor_scan.FORK_FROM, doctor_scan._start, doctor_scan._scan
+        started: list[int] = []
+        real_start = doctor_scan._start
+
+        def start(part):
+            helper = real_start(part)
+            started.extend([helper[0]] if helper else [])
+            return helper
+
+        doctor_scan.FORK_FROM, doctor_scan._start = self.from_files, start
+        if self.scan is not None:
+            doctor_scan._scan = self.scan
+        return started
+
+    def __exit__(self, *exc) -> None:
+        doctor_scan.FORK_FROM, doctor_scan._start, doctor_scan._scan = self.saved
+
+
+def everything(read: list, notes: int) -> tuple:
+    """All that read_tasks gives, every slot of every Task and Unreadable."""
+    found = []
+    for r in read:
+        if isinstance(r, Unreadable):
+            found.append(("unreadable", r.rel, r.problem, r.named))
+        else:
+            found.append(("task", r.file, r.rel, r.top, r.text, r.meta, r.id, r.keyed, r.valid, r.refs,
+                          [type(ref) for ref in r.refs], [ref.text() for ref in r.refs], r.mine, r.doc.lines,
+                          [getattr(line, "ending", None) for line in r.doc.lines], r.order))
+    return found, notes
+
+
+def _mixed_project(project: Project) -> None:
+    backlog = project.tasks_dir / "backlog"
+    for n, source in enumerate(sorted(CORPUS.glob("*.md"))):
+        (backlog / f"{n:02d}-{source.name}").write_bytes(source.read_bytes())
+    (backlog / "TASK-AB12-broken.md").write_text("---\nid: TASK-AB12\ntitle: [unclosed\n---\n")
+    (backlog / "TASK-ab13-latin.md").write_bytes(b"---\ntitle: caf\xe9\n---\n")
+    (backlog / "README.md").write_text("# not a task\n")
+    for n in range(40):
+        folder = project.tasks_dir / ("completed/2026-0%d" % (n % 3 + 1) if n % 2 else "in_progress")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"TASK-{n:04X}-t.md").write_text(
+            f"---\nid: TASK-{n:04X}\ntitle: task {n}\nstatus: backlog\ncreated: 2026-01-0{n % 9 + 1}T10:00:00Z\n"
+            f"external_ids:\n  jira: proj-{n + 1}\n  github: \"#{n + 1}\"\n  azure_devops: {n + 1}\n---\nbody\n")
+
+
+def test_a_forked_helper_reads_the_second_half_as_doctor_would(project: Project) -> None:
+    _mixed_project(project)
+    serial = everything(*doctor_scan.read_tasks(project))
+    with forking(from_files=1) as helpers:
+        forked = everything(*doctor_scan.read_tasks(project))
+    assert len(helpers) == 1 and forked == serial
     assert by_scan(project) == by_tasks_read(project)
+
+
+def test_without_memfd_the_helper_hands_back_through_a_temporary_file(project: Project, monkeypatch) -> None:
+    _mixed_project(project)
+    serial = everything(*doctor_scan.read_tasks(project))
+    monkeypatch.delattr("os.memfd_create", raising=False)
+    with forking(from_files=1) as helpers:
+        forked = everything(*doctor_scan.read_tasks(project))
+    assert len(helpers) == 1 and forked == serial
+
+
+def test_a_helper_killed_while_reading_costs_time_never_a_file(project: Project) -> None:
+    """kill -9 of the helper halfway through its half: doctor reads that half itself."""
+    import os
+    import signal
+
+    _mixed_project(project)
+    serial = everything(*doctor_scan.read_tasks(project))
+    doctor_pid, real_scan, scanned = os.getpid(), doctor_scan._scan, []
+
+    def scan(item):
+        scanned.append(item)
+        if os.getpid() != doctor_pid and len(scanned) > 5:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_scan(item)
+
+    with forking(from_files=1, scan=scan) as helpers:
+        forked = everything(*doctor_scan.read_tasks(project))
+    assert len(helpers) == 1 and forked == serial
+    # doctor scanned every file itself: its own half, then the half the helper did not hand back
+    assert len(scanned) == sum(len(names) for _, names in tasks.md_names(str(project.tasks_dir)))
 
 
 def test_a_task_is_worked_out_once_for_every_check(project: Project) -> None:
