@@ -113,7 +113,7 @@ def read_tasks(project: Project) -> tuple[list[Task | Unreadable], int]:
         return _objects(found, map(_scan, found))
     # a little over half here: the helper also pickles what it scanned (doctor unpickles it in
     # a tenth of the time), and its writes copy the memory pages it shares with doctor
-    cut = len(found) * 27 // 50
+    cut = len(found) * 3 // 5
     helper = _start(found[cut:])
     first = [_scan(item) for item in found[:cut]]
     second = _finish(helper, len(found) - cut) if helper is not None else None

@@ -42,15 +42,44 @@ def test_a_new_file_gets_the_umask_default_not_0600(tmp_path, umask, expected):
 
 def test_backup_holds_the_previous_version(tmp_path):
     path, bak = tmp_path / "c.json", tmp_path / "c.json.bak"
+    spare = atomic.spare_path(path)
     atomic.write_atomic(path, b"v1", backup=bak)
     assert not bak.exists()  # nothing to back up yet
     atomic.write_atomic(path, b"v2", backup=bak)
     assert (path.read_bytes(), bak.read_bytes()) == (b"v2", b"v1")
-    inode_v2 = os.stat(path).st_ino
+    inode_v1, inode_v2 = os.stat(bak).st_ino, os.stat(path).st_ino
     atomic.write_atomic(path, b"v3", backup=bak)
     assert (path.read_bytes(), bak.read_bytes()) == (b"v3", b"v2")
     assert os.stat(bak).st_ino == inode_v2  # a hard link to the old file, not a copy
-    assert listing(tmp_path) == ["c.json", "c.json.bak"]
+    assert os.stat(spare).st_ino == inode_v1  # the backup it replaced: the next write's blocks
+    assert listing(tmp_path) == [".c.json.spare.bak", "c.json", "c.json.bak"]
+
+
+def test_a_write_fills_the_spare_and_retires_the_backup_into_it(tmp_path):
+    path, bak = tmp_path / "c.json", tmp_path / "c.json.bak"
+    for text in (b"version one, long", b"v2", b"v3"):
+        atomic.write_atomic(path, text, backup=bak)
+    spare_inode = os.stat(atomic.spare_path(path)).st_ino
+    atomic.write_atomic(path, b"v4", backup=bak)  # shorter than what the spare held
+    assert (path.read_bytes(), bak.read_bytes()) == (b"v4", b"v3")
+    assert os.stat(path).st_ino == spare_inode
+    assert atomic.spare_path(path).read_bytes() == b"v2"
+    assert listing(tmp_path) == [".c.json.spare.bak", "c.json", "c.json.bak"]
+
+
+def test_a_spare_linked_from_elsewhere_is_never_written_into(tmp_path):
+    path, bak = tmp_path / "c.json", tmp_path / "c.json.bak"
+    for text in (b"v1", b"v2", b"v3"):
+        atomic.write_atomic(path, text, backup=bak)
+    elsewhere = tmp_path / "snapshot-of-v1"  # say, a backup tool's hard link
+    os.link(atomic.spare_path(path), elsewhere)
+    atomic.write_atomic(path, b"v4", backup=bak)
+    assert (path.read_bytes(), bak.read_bytes(), elsewhere.read_bytes()) == (b"v4", b"v3", b"v1")
+    assert os.stat(path).st_ino != os.stat(elsewhere).st_ino
+    atomic.spare_path(path).unlink()
+    atomic.spare_path(path).symlink_to(elsewhere)  # nor through a symlink
+    atomic.write_atomic(path, b"v5", backup=bak)
+    assert (path.read_bytes(), bak.read_bytes(), elsewhere.read_bytes()) == (b"v5", b"v4", b"v1")
 
 
 def enospc(*args, **kwargs):

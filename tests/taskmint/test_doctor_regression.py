@@ -339,15 +339,16 @@ FIXES = (["doctor", "--fix"], ["doctor", "--json"], ["doctor", "--fix", "--json"
 
 
 def files(root: Path) -> dict[str, str]:
-    """Every file doctor may read or write (lock files aside), as text, or as a digest when
-    large or not UTF-8; symlinks as their target."""
+    """Every file doctor may read or write (lock files aside, and the spares atomic.write_atomic
+    keeps: blocks for its next write, no state), as text, or as a digest when large or not
+    UTF-8; symlinks as their target."""
     found: dict[str, str] = {}
     for base in (root / ".claude", root / "tasks", root / ".git" / "taskmint"):
         for path in sorted(base.rglob("*")) if base.is_dir() else []:
             rel = path.relative_to(root).as_posix()
             if path.is_symlink():
                 found[rel] = f"symlink to {os.readlink(path)}"
-            elif path.is_file() and not path.name.endswith(".lock"):
+            elif path.is_file() and not path.name.endswith((".lock", ".spare.bak")):
                 raw = path.read_bytes()
                 try:
                     text = raw.decode("utf-8")
