@@ -234,8 +234,8 @@ def main() -> int:
             "IDs assigned, file renamed", ratio_target(5.0))
 
         create = ["create", "bench task", "--tag", "bench"]
-        # Three times the rounds: their ratio is a target, and one round in a few ran 10 ms slow
-        # on these machines whichever command it ran (11 rounds gave 0.94x to 1.20x in an hour).
+        # Three times the rounds: their ratio is a target, and over 11 rounds it moved from 0.94x
+        # to 1.20x within an hour on the same code on these machines.
         create_small, create_big = bench.timed_together(
             [[*cli, "--root", str(small), *create], [*cli, "--root", str(big), *create]], runs * 3)
         add("create, 4 PM tools, 10 existing tasks", create_small, f"bin/taskmint create, median of {runs * 3}",
