@@ -111,21 +111,21 @@ def read_tasks(project: Project) -> tuple[list[Task | Unreadable], int]:
     found.sort(key=lambda item: item[0].split("/"))
     if len(found) < FORK_FROM or not hasattr(os, "fork"):
         return _objects(found, map(_scan, found))
-    # a little over half here: the helper also pickles what it scanned (doctor unpickles it in
-    # a tenth of the time), and its writes copy the memory pages it shares with doctor
+    # three fifths here: the helper also pickles what it scanned (doctor unpickles it in half
+    # the time), and its writes copy the memory pages it shares with doctor
     cut = len(found) * 3 // 5
     helper = _start(found[cut:])
     first = [_scan(item) for item in found[:cut]]
     second = _finish(helper, len(found) - cut) if helper is not None else None
-    if second is None:  # no helper, or it failed: read its half here, as it would have
+    if second is None:  # no helper, or it failed: read its part here, as it would have
         second = map(_scan, found[cut:])
     return _objects(found, [*first, *second])
 
 
-# From this many task files on, a forked helper reads and parses the second half of them while
-# doctor does the first (that is most of doctor's time, and the machines have two cores), and
-# hands back what _scan gives for each, pickled through a pipe. A helper that cannot start or
-# fails in any way costs time, never a file: doctor then reads its half itself.
+# From this many task files on, a forked helper reads and parses the last two fifths of them
+# while doctor does the rest (that is most of doctor's time, and the machines have two cores),
+# and hands back what _scan gives for each, pickled into a file in memory (_start). A helper
+# that cannot start or fails in any way costs time, never a file: doctor then reads its part.
 FORK_FROM = 2000
 
 
@@ -167,8 +167,8 @@ def _objects(found: list[tuple[str, str, str | None]], scanned: Iterable[tuple]
 
 def _start(part: list[tuple[str, str, str | None]]) -> tuple[int, int] | None:
     """(pid, the file it writes to) of a forked helper scanning ``part``; None if none could
-    start. A file in memory, not a pipe: the helper's 4 MB at 10,000 tasks need not wait, 64 KB
-    at a time, until doctor is done with its own half."""
+    start. A file in memory, not a pipe: the helper's 3 MB at 10,000 tasks need not wait, 64 KB
+    at a time, until doctor is done with its own part."""
     try:
         if hasattr(os, "memfd_create"):  # Linux: no file system involved, and no tempfile import
             handed = os.fdopen(os.memfd_create("taskmint-doctor", os.MFD_CLOEXEC), "w+b")

@@ -97,13 +97,6 @@ def load(lines: list[str]) -> dict | None:
 
 
 _NOT_FLAT = object()
-_datetime_types = None
-
-
-def _load_datetime_types():  # -> the module yamltext.datetime_types gives, kept for every later timestamp
-    global _datetime_types
-    _datetime_types = yamltext.datetime_types()
-    return _datetime_types
 
 
 def blocks(lines: list[str]) -> dict[str, list[tuple[int, int]]] | None:
@@ -138,7 +131,7 @@ def _value(text: str) -> object:
     if first.isdigit():
         if len(text) >= 10 and text[4] == "-":
             try:  # the line pattern let through only YYYY-MM-DD and YYYY-MM-DDTHH:MM:SSZ
-                types = _datetime_types or _load_datetime_types()  # here: a create reads no timestamp
+                types = yamltext.datetime_types()  # here: a create reads no timestamp
                 return types.date.fromisoformat(text) if len(text) == 10 else types.datetime.fromisoformat(text)
             except ValueError:  # 2026-13-45: yaml's error to give
                 return _NOT_FLAT
