@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from taskmint import atomic, external_ids, frontmatter, id_lines, ids, lazyre, tasks, validators
+from taskmint import atomic, external_ids, frontmatter, id_words, ids, lazyre, tasks, validators
 from taskmint.errors import TaskmintError
 from taskmint.external_ids import ExternalRef
 from taskmint.project import Project
@@ -54,9 +54,13 @@ def records_path(project: Project) -> Path:
 
 
 def _usable(entry: object) -> bool:
+    if isinstance(entry, dict):
+        for key in ("ids", "inside"):  # kept as lines before: still good
+            if (words := id_words.from_lines(entry.get(key))) is not None:
+                entry[key] = words
     return isinstance(entry, dict) and isinstance(entry.get("mtime_ns"), int) \
-        and validators.counters(entry.get("counters")) and id_lines.valid(entry.get("ids")) \
-        and id_lines.valid(entry.get("inside")) and _names(entry.get("dirs")) \
+        and validators.counters(entry.get("counters")) and id_words.valid(entry.get("ids")) \
+        and id_words.valid(entry.get("inside")) and _names(entry.get("dirs")) \
         and isinstance(entry.get("token", ""), str)
 
 
@@ -156,8 +160,8 @@ class Folders:
             name: f"{signature} {now[name][0]} {'i' if now[name][1] else 'n' if now[name][0] else '-'}"
             for name, signature in files.items()}}
         self._records_dirty = True
-        return {"mtime_ns": mtime, "counters": counters, "ids": id_lines.join(sorted(held)),
-                "inside": id_lines.join(sorted(inside)), "dirs": dirs, "token": token}
+        return {"mtime_ns": mtime, "counters": counters, "ids": id_words.join(sorted(held)),
+                "inside": id_words.join(sorted(inside)), "dirs": dirs, "token": token}
 
     def _load_records(self) -> dict[str, dict]:
         if self._records is None:
@@ -175,11 +179,11 @@ class Folders:
     def has_id(self, task_id: str) -> bool:
         """Whether a task file under tasks/ carries ``task_id`` (upper case) in its name or,
         when its name carries none, in its frontmatter."""
-        return any(id_lines.holds(self._entries[folder]["ids"], task_id, whole=True) for folder in self.walk())
+        return any(id_words.holds(self._entries[folder]["ids"], task_id, whole=True) for folder in self.walk())
 
     def ids(self) -> set[str]:
         """Every ID has_id knows."""
-        return {i for folder in self.walk() for i in id_lines.split(self._entries[folder]["ids"])}
+        return {i for folder in self.walk() for i in id_words.split(self._entries[folder]["ids"])}
 
     def where(self, task_id: str) -> tasks.Where:
         """Where tasks.named need look for ``task_id`` (upper case): the folders whose files
@@ -192,12 +196,12 @@ class Folders:
 
     def _where(self, text: str, whole: bool) -> tasks.Where:
         walked, entries = self.walk(), self._entries
-        folders = [folder for folder in walked if id_lines.holds(entries[folder]["ids"], text, whole)]
-        inside = {folder for folder in folders if id_lines.holds(entries[folder]["inside"], text, whole)}
+        folders = [folder for folder in walked if id_words.holds(entries[folder]["ids"], text, whole)]
+        inside = {folder for folder in folders if id_words.holds(entries[folder]["inside"], text, whole)}
         return tasks.Where(folders, inside, self._listed)
 
     def count(self) -> int:
-        return sum(id_lines.count(self._entries[folder]["ids"]) for folder in self.walk())
+        return sum(id_words.count(self._entries[folder]["ids"]) for folder in self.walk())
 
     def validate(self, folders: Iterable[str]) -> None:
         """Before writing into ``folders`` without walk(): note which entries still match."""
@@ -233,8 +237,8 @@ class Folders:
         named = ids.ids_of_names([file.name])[0] or None  # the pattern a folder's read compiles too
         held = task_id and ids.normalize(task_id)
         for found, key in ((named, "ids"), (held, "ids"), (None if named else held, "inside")):
-            if found and not id_lines.holds(entry[key], found, whole=True):
-                entry[key] += f"{found}\n"
+            if found and not id_words.holds(entry[key], found, whole=True):
+                entry[key] += f"{found} "
         self._dirty = True
 
     def save(self) -> None:
@@ -259,22 +263,21 @@ def _load_folders(source: Path, usable: Callable[[object], bool]) -> dict[str, d
 
 def index_text(entries: dict[str, dict]) -> str:
     """The index file's JSON: what json.dumps gives for {"folders": entries}, with each entry's
-    IDs strings written as they stand but for their newlines (json.dumps walked those 130 KB
-    char by char at 10,000 tasks, half a millisecond of a create)."""
+    IDs strings written as they stand (json.dumps walked those 130 KB char by char at 10,000
+    tasks, half a millisecond of a create)."""
     return '{"folders": {' + ", ".join(f"{json.dumps(folder)}: {_entry_text(entry)}"
                                        for folder, entry in entries.items()) + "}}"
 
 
-_ID_TEXT = id_lines.ID_CHARS + b"\n"  # what joined upper-case IDs hold
+_ID_TEXT = id_words.ID_CHARS + b" "  # what joined upper-case IDs hold
 
 
 def _entry_text(entry: dict) -> str:
     ids, inside = entry["ids"], entry["inside"]
     rest = json.dumps({k: v for k, v in entry.items() if k != "ids" and k != "inside"})
     if rest == "{}" or not all(t.isascii() and not t.encode("ascii").translate(None, _ID_TEXT) for t in (ids, inside)):
-        return json.dumps(entry)  # anything JSON escapes besides the newlines
-    escaped_ids, escaped_inside = ids.replace("\n", "\\n"), inside.replace("\n", "\\n")
-    return f'{rest[:-1]}, "ids": "{escaped_ids}", "inside": "{escaped_inside}"}}'
+        return json.dumps(entry)  # anything JSON would escape
+    return f'{rest[:-1]}, "ids": "{ids}", "inside": "{inside}"}}'
 
 
 def _save(target: Path, text: str) -> None:

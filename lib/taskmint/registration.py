@@ -57,7 +57,7 @@ def register(project: Project, path: Path, previous: str | None = None) -> Regis
     carried = _valid_id(_checked(first).meta.get("id"))
     if carried is not None and carried == _valid_id(_id_in(previous)):
         return None  # an existing task, edited (PreToolUse keeps its IDs fixed): no lock needed
-    with transaction(project) as txn:
+    with transaction(project, reads=("registry", "tasks")) as txn:
         task = _read_task(project, path)  # again, under the lock
         carried = _valid_id(task.meta.get("id"))
         owners = _owners(project, txn, carried, path)

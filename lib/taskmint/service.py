@@ -197,7 +197,7 @@ def create(
             prefix = ids.prefix_for_epic(epic)
     cfg = config.load(project)
     project.check_inside(project.tasks_dir / "backlog" / "x.md")
-    with transaction(project) as txn:
+    with transaction(project, reads=("registry", "tasks")) as txn:
         if parent is not None:
             parent_file = resolve(project, txn, parent)
             parent_id = str(parent_file.meta["id"]).upper()
@@ -250,7 +250,7 @@ def complete(project: Project, ref: str) -> tuple[dict[str, Any], bool]:
     from taskmint import sync
 
     project.require_opt_in()
-    with transaction(project) as txn:
+    with transaction(project, reads=("tasks",)) as txn:
         task = resolve(project, txn, ref)
         if task.doc is None:
             raise TaskmintError(f"{project.rel(task.path)} has no frontmatter; run `taskmint doctor --fix`")
@@ -305,7 +305,7 @@ def _sync_mapping(txn: Txn, meta: dict[str, Any]) -> None:
 def show(project: Project, ref: str) -> dict[str, Any]:
     """A task's info, with "subtasks": the tasks whose ID is this one's plus ``.n``."""
     project.require_opt_in()
-    with transaction(project) as txn:
+    with transaction(project, reads=("tasks",)) as txn:
         task = resolve(project, txn, ref)
         return _with_subtasks(project, txn, info(project, task.path, task.meta))
 
@@ -476,7 +476,7 @@ def link(project: Project, ref: str, issue_ref: str) -> dict[str, Any]:
     if wanted.tool == "jira" and wanted.key != tracker.project:
         raise UsageError(f"{wanted.text()} is not in Jira project {tracker.project}, the one configured")
     key = wanted.text()
-    with transaction(project) as txn:
+    with transaction(project, reads=("tasks",)) as txn:
         task_id = str(resolve(project, txn, ref).meta["id"]).upper()
     if sync.offline():
         raise TaskmintError("link checks that the issue exists, and TASKMINT_OFFLINE is set; unset it and retry")

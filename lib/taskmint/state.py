@@ -10,13 +10,14 @@ import re
 import sys
 from pathlib import Path
 
-from taskmint import (atomic, external_ids, floor_cache, id_lines, ids, jsontext, mapping_text, schemas, validators,
+from taskmint import (atomic, external_ids, floor_cache, id_words, ids, jsontext, mapping_text, schemas, validators,
                       yamltext)
 from taskmint.errors import StateError
 from taskmint.project import Project
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a create would pay for it)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 VERSION = "2.0"
@@ -178,22 +179,33 @@ def _migrate_v1(kind: str, data: dict) -> dict:
     return {"version": VERSION, "updated": data.get("updated") or yamltext.now(), "counters": counters}
 
 
-def _read(path: Path, kind: str, rel: str, trusted: list[dict] | None = None
-          ) -> tuple[dict | None, bool, floor_cache.Digest | None, bytes | None] | None:
-    """(validated current-version content, whether it was migrated, the floor-cache digest of
-    the bytes (given ``trusted``, else None), the bytes when they are a mapping in taskmint's
-    own layout, whose content is then left unparsed: None) of ``path``; None when it does not
-    exist. A mapping whose digest the ``trusted`` floor-cache
-    entries record as written in that layout is not validated again."""
+def _read_bytes(path: Path, rel: str) -> bytes | None:
+    """The bytes of ``path``; None when it does not exist."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         return None
     except IsADirectoryError:
         raise Unusable("it is a directory") from None
     except OSError as e:
         raise StateError(f"cannot read {rel}: {e.strerror}; check its permissions") from None
-    digest = floor_cache.Digest(raw) if trusted is not None else None
+
+
+def _read(path: Path, kind: str, rel: str, trusted: list[dict] | None = None,
+          early: tuple[bytes, floor_cache.Digest] | None = None
+          ) -> tuple[dict | None, bool, floor_cache.Digest | None, bytes | None] | None:
+    """(validated current-version content, whether it was migrated, the floor-cache digest of
+    the bytes (given ``trusted``, else None), the bytes when they are a mapping in taskmint's
+    own layout, whose content is then left unparsed: None) of ``path``; None when it does not
+    exist. A mapping whose digest the ``trusted`` floor-cache entries record as written in
+    that layout is not validated again. ``early``: the bytes and digest, read already."""
+    if early is not None:
+        raw, digest = early
+    else:
+        raw = _read_bytes(path, rel)
+        if raw is None:
+            return None
+        digest = floor_cache.Digest(raw) if trusted is not None else None
     if digest is not None and floor_cache.plain(trusted, digest.key):
         return None, False, digest, raw
     data, migrated, plain = _parse(raw, kind, rel, lazy=True)
@@ -235,11 +247,12 @@ def _parse(raw: bytes, kind: str, rel: str, lazy: bool = False) -> tuple[dict | 
     return data, migrated, None
 
 
-def _load_one(project: Project, path: Path, kind: str, state: State) -> dict | None:
+def _load_one(project: Project, path: Path, kind: str, state: State,
+              early: tuple[bytes, floor_cache.Digest] | None = None) -> dict | None:
     rel = project.rel(path)
     backup = path.with_name(path.name + ".bak")
     try:
-        found = _read(path, kind, rel, state.floor_entries if kind == "mappings" else None)
+        found = _read(path, kind, rel, state.floor_entries if kind == "mappings" else None, early)
         if found is not None:
             data, migrated, digest, plain = found
             if migrated:
@@ -280,11 +293,21 @@ def _keep(state: State, kind: str, data: dict | None, plain_mapping: bytes | Non
     return data or {}
 
 
-def load(project: Project) -> State:
-    """Read both state files, recovering from .bak where needed (caller holds the lock)."""
+def load(project: Project, meanwhile: Callable[[], object] | None = None) -> State:
+    """Read both state files, recovering from .bak where needed (caller holds the lock).
+    ``meanwhile()`` is called while a large mapping file's bytes are digested (Digest)."""
     state = State()
     state.floor_entries = floor_cache.load(project)
-    mapping = _load_one(project, project.mapping_path, "mappings", state)
+    early = None
+    if meanwhile is not None:
+        try:
+            raw = _read_bytes(project.mapping_path, project.rel(project.mapping_path))
+        except (Unusable, StateError):
+            raw = None  # read again below, which says why
+        if raw is not None:
+            early = raw, floor_cache.Digest(raw, meanwhile=True)
+        meanwhile()
+    mapping = _load_one(project, project.mapping_path, "mappings", state, early)
     counters = _load_one(project, project.counters_path, "counters", state)
     if mapping is None and counters is not None:
         raise StateError(
@@ -381,17 +404,17 @@ class Registry:
     def __init__(self, counters: dict[str, Any] | None = None, ids: set[str] | None = None,
                  joined: str | None = None, encoded: bytes | None = None) -> None:
         self.counters = external_ids.empty_counters() if counters is None else counters
-        # The IDs (upper case) as the file holds them (id_lines), kept so while a transaction
+        # The IDs (upper case) as the file holds them (id_words), kept so while a transaction
         # only looks one up and adds a few, as a create does; ``encoded`` is the same as the
         # file spells it in JSON (see _encoded_ids), when known.
-        self._joined = id_lines.EMPTY if joined is None and ids is None else joined
+        self._joined = id_words.EMPTY if joined is None and ids is None else joined
         self._encoded = encoded if joined is not None else None
         self._ids = ids
 
     @property
     def ids(self) -> set[str]:
         if self._ids is None:
-            self._ids, self._joined, self._encoded = set(id_lines.split(self._joined)), None, None
+            self._ids, self._joined, self._encoded = set(id_words.split(self._joined)), None, None
         return self._ids
 
     @ids.setter
@@ -400,25 +423,25 @@ class Registry:
 
     def has(self, task_id: str) -> bool:
         """Whether ``task_id`` (upper case) is in ids."""
-        return task_id in self._ids if self._ids is not None else id_lines.holds(self._joined, task_id)
+        return task_id in self._ids if self._ids is not None else id_words.holds(self._joined, task_id)
 
     def count(self) -> int:
-        return len(self._ids) if self._ids is not None else id_lines.count(self._joined)
+        return len(self._ids) if self._ids is not None else id_words.count(self._joined)
 
     def add(self, new_ids: list[str]) -> None:
         if self._ids is not None:
             self._ids.update(new_ids)
             return
         added = [i for i in dict.fromkeys(new_ids) if not self.has(i)]
-        self._joined += "".join(f"{i}\n" for i in added)
+        self._joined += "".join(f"{i} " for i in added)
         if self._encoded is not None:
             text = "".join(added)  # spelt as they stand in JSON only if nothing in them is escaped
-            plain = text.isascii() and not text.encode("ascii").translate(None, id_lines.ID_CHARS)
-            self._encoded = self._encoded + "".join(f"{i}\\n" for i in added).encode("ascii") if plain else None
+            plain = text.isascii() and not text.encode("ascii").translate(None, id_words.ID_CHARS)
+            self._encoded = self._encoded + "".join(f"{i} " for i in added).encode("ascii") if plain else None
 
     def joined(self) -> str:
         """The IDs as the file keeps them: as read, new ones last."""
-        return self._joined if self._ids is None else id_lines.join(sorted(self._ids))
+        return self._joined if self._ids is None else id_words.join(sorted(self._ids))
 
     def encoded(self) -> bytes | None:
         """joined() as JSON spells it in the file, when known."""
@@ -426,12 +449,12 @@ class Registry:
 
 
 # The registry as save_registry writes it ends with its IDs, 130 KB at 10,000 tasks:
-# {"version": ..., "updated": ..., "counters": {...}, "ids": "\nTASK-A3F2\n..."}. Kept as the
+# {"version": ..., "updated": ..., "counters": {...}, "ids": " TASK-A3F2 ..."}. Kept as the
 # file spells them, they are written back with the new IDs appended instead of encoded again
 # (about 0.9 ms of a create); the bytes written are those json.dumps gives.
 _IDS_KEY = b', "ids": "'
 _IDS_END = b'"}\n'
-_ID_BYTES = id_lines.ID_CHARS + b"\\n"  # upper-case IDs, and \n between them
+_ID_BYTES = id_words.ID_CHARS + b" "  # upper-case IDs, and spaces between them
 
 
 def _encoded_ids(raw: bytes) -> bytes | None:
@@ -441,16 +464,15 @@ def _encoded_ids(raw: bytes) -> bytes | None:
     if at < 0 or not raw.endswith(_IDS_END):
         return None
     encoded = raw[at + len(_IDS_KEY):len(raw) - len(_IDS_END)]
-    # No quote in it, so it is the file's last string; and no escape in it but \n and \\,
-    # which is how json.dumps spells a newline and a backslash.
+    # No quote in it, so it is the file's last string; and no backslash, so no escape.
     return None if encoded.translate(None, _ID_BYTES) else encoded
 
 
 def registry_ids(data: dict) -> list[str]:
-    """The IDs a registry file's content lists (as written, in either of its forms: the string
-    taskmint writes, or the list it wrote before)."""
+    """The IDs a registry file's content lists (as written, in any of its forms: the string
+    taskmint writes, or the string of lines or the list it wrote before)."""
     listed = data["ids"]
-    return id_lines.split(listed) if isinstance(listed, str) else listed
+    return id_words.split(id_words.from_lines(listed) or listed) if isinstance(listed, str) else listed
 
 
 def load_registry(project: Project) -> Registry:
@@ -467,7 +489,9 @@ def load_registry(project: Project) -> Registry:
             if schemas.problem("registry", data) is None:
                 listed = data["ids"]
                 if not isinstance(listed, str):  # the list an earlier taskmint wrote
-                    listed = id_lines.join(listed)
+                    listed = id_words.join(listed)
+                else:  # or the lines
+                    listed = id_words.from_lines(listed) or listed
                 # taskmint writes them upper case (a valid ID is ASCII, so a letter ASCII cannot
                 # upper-case is in no ID issued)
                 upper = listed.upper()

@@ -99,11 +99,25 @@ class Txn:
 
 
 @contextmanager
-def transaction(project: Project) -> Iterator[Txn]:
+def transaction(project: Project, reads: tuple[str, ...] = ()) -> Iterator[Txn]:
+    """``reads`` names what the body will surely read, "registry" and "tasks" (the folder
+    index): those are read while a second thread digests a large mapping file (Digest)."""
     project.check_inside(project.counters_path)  # before the lock file is created there
     with lock.held(project.lock_path):
         project.state_dir.mkdir(parents=True, exist_ok=True)
-        txn = Txn(project, state.load(project))
+        registry: state.Registry | None = None
+        disk: folder_index.Folders | None = None
+
+        def meanwhile() -> None:
+            nonlocal registry, disk
+            if "registry" in reads:
+                registry = state.load_registry(project)
+            if "tasks" in reads:
+                disk = folder_index.Folders(project)
+                disk.walk()
+
+        txn = Txn(project, state.load(project, meanwhile if reads else None), registry)
+        txn.disk = disk
         if txn.state.repaired:
             txn.save_numbers()
             txn.save_mapping()

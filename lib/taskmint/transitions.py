@@ -43,7 +43,7 @@ def move(project: Project, ref: str, wanted: str) -> Moved:
     if status == statuses.COMPLETED:
         return _complete(project, ref, declared)
     project.require_opt_in()
-    with transaction(project) as txn:
+    with transaction(project, reads=("tasks",)) as txn:
         task = service.resolve(project, txn, ref)
         if task.doc is None:
             raise TaskmintError(f"{project.rel(task.path)} has no frontmatter; run `taskmint doctor --fix`")

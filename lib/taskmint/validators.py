@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from taskmint import id_lines, lazyre
+from taskmint import id_words, lazyre
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a create would pay for it)
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ def registry_file(data: Any) -> bool:
         return False
     listed = data["ids"]
     if isinstance(listed, str):
-        return id_lines.valid(listed)
+        return id_words.valid(listed) or id_words.from_lines(listed) is not None  # lines: written before
     return isinstance(listed, list) and set(map(type, listed)) <= {str}  # a C pass over 10,000 IDs
 
 

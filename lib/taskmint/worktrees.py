@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from taskmint import external_ids, id_lines, ids
+from taskmint import external_ids, id_words, ids
 from taskmint.project import Project
 
 _KEY_RE = re.compile(r"[A-Z][A-Z0-9_]*")
@@ -93,8 +93,8 @@ def ids_in(data: object) -> set[str]:
     if isinstance(mappings, dict):
         found.update(k.upper() for k in mappings if ids.is_valid_id(k))
     listed = data.get("ids")
-    if isinstance(listed, str):  # a registry's IDs, one per line
-        listed = id_lines.split(listed)
+    if isinstance(listed, str):  # a registry's IDs (id_words, or lines as written before)
+        listed = id_words.split(id_words.from_lines(listed) or listed)
     if isinstance(listed, list):
         found.update(i.upper() for i in listed if ids.is_valid_id(i))
     return found

@@ -15,7 +15,8 @@ again since: bad-config, when doctor stopped ending in the config's own error an
 report its findings (and --fix to refuse until the config is fixed); the two damaged
 scenarios for the order above (the same lines and numbers, in the entry's order); and the
 scenarios whose repairs write the worktree registry, when it began to hold its IDs as one
-string (the same IDs in the same order, every other key and file the same).
+string (the same IDs in the same order, every other key and file the same), and again when
+that string began to separate them with spaces instead of newlines (checked the same way).
 """
 from __future__ import annotations
 

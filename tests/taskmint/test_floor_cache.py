@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taskmint import floor_cache, mapping_text, service, state, validators
+from taskmint import background, floor_cache, mapping_text, service, state, validators
 from taskmint.errors import StateError
 
 
@@ -155,6 +155,46 @@ def test_the_key_of_appended_entries_is_the_key_of_the_whole_file(before, added)
     assert mapping_text.parts(whole) == (len(header), len(header) + len(stem) + len(entries))
     assert validators.plain_appended("2.0", "2026-12-02T00:00:00Z", added) == validators.plain_mapping_text(whole.decode())
     assert validators.plain_mapping_text(whole.decode())
+
+
+def threads_started(monkeypatch) -> list:
+    started: list = []
+    real = background.Call.__init__
+
+    def counting(self, function, *args):
+        started.append(function)
+        real(self, function, *args)
+
+    monkeypatch.setattr(background.Call, "__init__", counting)
+    return started
+
+
+def test_a_large_mapping_is_digested_on_a_second_thread_to_the_same_keys(monkeypatch):
+    started = threads_started(monkeypatch)
+    mappings = {f"TASK-{i:06X}": {"jira": f"PROJ-{i + 1}", "github": f"#{i + 1}"} for i in range(4000)}
+    raw = state.dump({"version": "2.0", "updated": "2026-01-01T00:00:00Z", "mappings": mappings})
+    assert len(raw) > floor_cache.Digest.SECOND_THREAD
+    header, stem, entries, tail = mapping_text.append_parts(raw, "2.0", "2026-12-02T00:00:00Z",
+                                                            {"TASK-ABCDEF0": {"jira": "PROJ-9999"}})
+    whole = b"".join((header, stem, entries, tail))
+    assert floor_cache.Digest(raw, meanwhile=True).key == floor_cache.digest(raw)
+    assert floor_cache.Digest(raw, meanwhile=True).appended(header, entries, tail) == floor_cache.digest(whole)
+    assert len(started) == 2
+    small = state.dump({"version": "2.0", "updated": "u", "mappings": {"TASK-AAAA": {"github": "#1"}}})
+    assert floor_cache.Digest(small, meanwhile=True).key == floor_cache.digest(small) and len(started) == 2
+
+
+def test_creates_whose_mapping_is_digested_on_a_second_thread_neither_scan_nor_reissue(project, monkeypatch):
+    monkeypatch.setattr(floor_cache.Digest, "SECOND_THREAD", 0)
+    service.create(project, "first")
+    started, calls = threads_started(monkeypatch), scans(monkeypatch)
+    assert service.create(project, "second")["external_ids"]["jira"] == "PROJ-2"
+    assert service.create(project, "third")["external_ids"]["jira"] == "PROJ-3"
+    assert calls == [] and len(started) == 2
+    raw = project.mapping_path.read_bytes()
+    project.mapping_path.write_bytes(raw.replace(b'"PROJ-3"', b'"PROJ-30"'))  # by hand: a miss, so a scan
+    assert service.create(project, "fourth")["external_ids"]["jira"] == "PROJ-31"
+    assert len(calls) == 1 and len(started) == 3
 
 
 def test_keys_differ_when_any_byte_differs():

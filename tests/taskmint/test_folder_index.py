@@ -110,6 +110,24 @@ def test_creates_in_a_row_read_no_task_file_again(project, monkeypatch):
     assert [p.parent.name for p in read] == [project.tasks_dir.joinpath("completed").iterdir().__next__().name]
 
 
+def test_an_index_written_before_with_ids_in_lines_is_still_used(project, monkeypatch):
+    service.create(project, "first")
+    index = folder_index.path(project)
+    data = json.loads(index.read_text())
+    for entry in data["folders"].values():
+        for key in ("ids", "inside"):
+            entry[key] = "\n" + "".join(f"{i}\n" for i in entry[key].split())
+    index.write_text(json.dumps(data))
+    held = [e["ids"] for e in data["folders"].values() if e["ids"] != "\n"]
+    assert held and all(ids.startswith("\nTASK-") for ids in held)
+    read = files_read(monkeypatch)
+    second = service.create(project, "second")
+    assert read == []  # no folder was read again for its form
+    entries = json.loads(index.read_text())["folders"].values()
+    assert all(e["ids"].startswith(" ") and e["inside"].startswith(" ") for e in entries)
+    assert any(f" {second['id']} " in e["ids"] for e in entries)
+
+
 def files_read(monkeypatch) -> list:
     read: list = []
     real = folder_index._numbers_in
@@ -238,16 +256,17 @@ def test_a_complete_into_a_new_month_folder_is_seen_by_the_same_transaction(proj
     assert str(month) in folder_index.Folders(project).where(info["id"]).folders
 
 
-_ID_LINES = st.lists(st.text("TASK-F0.9nN\\\"\u00e9\t", min_size=1, max_size=10), max_size=6).map(
-    lambda found: "\n" + "".join(f"{i}\n" for i in found))
+_FOUND = st.lists(st.text("TASK-F0.9nN\\\"\u00e9\t", min_size=1, max_size=10), max_size=6)
+_ID_WORDS = st.one_of(_FOUND.map(lambda found: " " + "".join(f"{i} " for i in found)),
+                      _FOUND.map(lambda found: "\n" + "".join(f"{i}\n" for i in found)))  # as written before
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.text(max_size=12), st.fixed_dictionaries({
     "mtime_ns": st.integers(0, 2**63), "counters": st.just({"jira": {"P": 2}, "linear": {}, "github": 1, "azure_devops": 0}),
-    "ids": _ID_LINES, "inside": _ID_LINES, "dirs": st.lists(st.text(max_size=5), max_size=2),
+    "ids": _ID_WORDS, "inside": _ID_WORDS, "dirs": st.lists(st.text(max_size=5), max_size=2),
     "token": st.text(max_size=4)}), max_size=4))
 def test_the_index_file_is_the_json_of_its_entries(entries):
-    """index_text writes the IDs strings as they stand where only their newlines need escaping;
+    """index_text writes the IDs strings as they stand where nothing in them needs escaping;
     whatever they hold, the file reads back as json.dumps would have written it."""
     assert json.loads(folder_index.index_text(entries)) == {"folders": entries}

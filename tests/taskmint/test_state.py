@@ -310,7 +310,7 @@ def test_the_registry_keeps_its_order_and_appends_new_ids(tmp_path):
     created = service.create(project, "next")
     assert created["external_ids"]["jira"] == "PROJ-8" and created["id"] not in listed
     saved = json.loads(project.registry_path.read_text())["ids"]  # the list read, written as one string
-    assert saved == "".join(f"\n{i}" for i in ["TASK-FFFF", "TASK-0001", "TASK-AAAA", created["id"]]) + "\n"
+    assert saved == "".join(f" {i}" for i in ["TASK-FFFF", "TASK-0001", "TASK-AAAA", created["id"]]) + " "
     assert state.registry_ids({"ids": saved}) == ["TASK-FFFF", "TASK-0001", "TASK-AAAA", created["id"]]
     again = state.load_registry(project)
     assert again.ids == set(state.registry_ids({"ids": saved})) and again.count() == 4
@@ -322,7 +322,7 @@ def test_the_registry_keeps_its_order_and_appends_new_ids(tmp_path):
     assert state.load_registry(project).has("TASK-BBBB")
 
 
-_REGISTRY_ID_CHARS = "TASK-F0.9nN\\\"\u00e9\t "
+_REGISTRY_ID_CHARS = "TASK-F0.9nN\\\"\u00e9\t"  # no space, no newline: those part the IDs
 
 
 @pytest.fixture(scope="module")
@@ -343,28 +343,29 @@ def registry_project(tmp_path_factory):
 @given(listed=st.lists(st.text(_REGISTRY_ID_CHARS, min_size=1, max_size=12), max_size=8),
        added=st.lists(st.sampled_from(["TASK-ABCD", "TASK-FIX-0A0B.2", "TASK-\"Q\"", "TASK-N\u00c9", "TASK-\\N"]),
                       max_size=3),
-       as_list=st.booleans(), spelt_long=st.booleans())
-def test_the_registry_reads_and_writes_its_ids_as_json_would(registry_project, listed, added, as_list, spelt_long):
+       form=st.sampled_from(["words", "lines", "list"]), spelt_long=st.booleans())
+def test_the_registry_reads_and_writes_its_ids_as_json_would(registry_project, listed, added, form, spelt_long):
     """load_registry and save_registry read and write the IDs string without json when it is in
-    their own layout; whatever the file holds (escapes, lower case, the list form), the IDs read
-    and the bytes written are those of json.loads and json.dumps."""
-    from taskmint import id_lines
+    their own layout; whatever the file holds (escapes, lower case, the lines or the list an
+    earlier taskmint wrote), the IDs read and the bytes written are those of json.loads and
+    json.dumps."""
+    from taskmint import id_words
 
     project = registry_project
     counters = {"jira": {"PROJ": 3}, "linear": {}, "github": 0, "azure_devops": 0}
-    ids = listed if as_list else id_lines.join(listed)
+    ids = {"words": id_words.join(listed), "lines": "\n" + "".join(f"{i}\n" for i in listed), "list": listed}[form]
     text = json.dumps({"version": "2.0", "updated": "2026-01-01T00:00:00Z", "counters": counters, "ids": ids},
                       ensure_ascii=False) + "\n"
-    if spelt_long and not as_list:  # the same JSON, the last newline spelt as json.dumps does not spell it
-        text = text.removesuffix('\\n"}\n') + '\\u000a"}\n'
+    if spelt_long and form == "words":  # the same JSON, the last space spelt as json.dumps does not spell it
+        text = text.removesuffix(' "}\n') + '\\u0020"}\n'
     project.registry_path.write_text(text, encoding="utf-8")
-    expected = id_lines.join(listed).upper()  # as read through json (IDs are upper-cased)
+    expected = id_words.join(listed).upper()  # as read through json (IDs are upper-cased)
     registry = state.load_registry(project)
     assert registry.joined() == expected and registry.count() == len(listed)
     registry.add(added)
     for new in dict.fromkeys(added):
-        if f"\n{new}\n" not in expected:
-            expected += f"{new}\n"
+        if f" {new} " not in expected:
+            expected += f"{new} "
     state.save_registry(project, registry)
     raw = project.registry_path.read_bytes()
     data = json.loads(raw)
