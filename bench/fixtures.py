@@ -16,7 +16,7 @@ from taskmint import config, external_ids, frontmatter, ids, state
 from taskmint.project import find_project
 
 CACHE = Path(__file__).resolve().parent / ".cache"
-FORMAT = "1"  # bump when the generated layout changes
+FORMAT = "2"  # bump when the generated layout changes (2: the registry's IDs between spaces)
 
 
 def _generate(root: Path, count: int) -> None:

@@ -80,6 +80,28 @@ def _unlink(path: Path) -> None:
         pass
 
 
+def write_cache(path: Path, text: str) -> None:
+    """Replace ``path``, a cache read only under the project lock, with ``text``: whole or not
+    at all, without fsync, and never an error (a cache that cannot be written costs only the
+    work it would have saved).
+
+    The old file goes before the new one takes its name. Renamed over it, the new file was
+    written back at once by ext4 (auto_da_alloc, which guards files replaced without fsync):
+    0.5 to 0.9 ms a write here, against 0.15 to 0.3 ms. A crash between the two steps leaves no
+    cache, which costs what a damaged one costs."""
+    try:
+        fd, tmp = temp_file(path.parent, path.name)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        _unlink(path)
+        os.rename(tmp, path)
+    except OSError:
+        _unlink(tmp)
+
+
 def fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:

@@ -15,7 +15,6 @@ is written without fsync and never reported.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from taskmint import atomic, background, external_ids, mapping_text, validators
@@ -114,14 +113,4 @@ def plain(entries: list[dict], key: str) -> bool:
 def remember(project: Project, key: str, counters: dict, plain: bool) -> None:
     entries = [e for e in load(project) if e["digest"] != key]
     entries.insert(0, {"digest": key, "counters": counters, "plain": plain})
-    target = path(project)
-    try:
-        fd, tmp = atomic.temp_file(target.parent, target.name)
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps({"entries": entries[:KEEP]}))
-        os.replace(tmp, target)
-    except OSError:
-        os.unlink(tmp)
+    atomic.write_cache(path(project), json.dumps({"entries": entries[:KEEP]}))

@@ -245,9 +245,9 @@ class Folders:
         if not self._dirty or self._entries is None:
             return
         kept = dict(list(self._entries.items())[-KEEP:])
-        _save(path(self.project), index_text(kept))
+        atomic.write_cache(path(self.project), index_text(kept))
         if self._records_dirty and self._records is not None:
-            _save(records_path(self.project), json.dumps({"folders": {k: v for k, v in self._records.items() if k in kept}}))
+            atomic.write_cache(records_path(self.project), json.dumps({"folders": {k: v for k, v in self._records.items() if k in kept}}))
         self._dirty = self._records_dirty = False
 
 
@@ -278,19 +278,6 @@ def _entry_text(entry: dict) -> str:
     if rest == "{}" or not all(t.isascii() and not t.encode("ascii").translate(None, _ID_TEXT) for t in (ids, inside)):
         return json.dumps(entry)  # anything JSON would escape
     return f'{rest[:-1]}, "ids": "{ids}", "inside": "{inside}"}}'
-
-
-def _save(target: Path, text: str) -> None:
-    try:
-        fd, tmp = atomic.temp_file(target.parent, target.name)  # mkstemp's names, without tempfile
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, target)
-    except OSError:
-        os.unlink(tmp)
 
 
 _RACY = "racy"  # the signature of a file changed within RACY_NS of its reading: never matches

@@ -137,6 +137,36 @@ def test_a_failed_write_leaves_the_original_and_no_temp_files(tmp_path, monkeypa
     assert listing(tmp_path) == ["m.json", "m.json.bak"]  # no .tmp left behind
 
 
+def test_a_cache_is_replaced_whole_without_a_temp_file_left(tmp_path):
+    path = tmp_path / "index.json"
+    atomic.write_cache(path, "first")
+    atomic.write_cache(path, "second, longer")
+    atomic.write_cache(path, "3")
+    assert path.read_text() == "3" and listing(tmp_path) == ["index.json"]
+
+
+@pytest.mark.parametrize("where", ["write", "rename"])
+def test_a_cache_that_cannot_be_written_is_no_error_and_leaves_no_temp_file(tmp_path, monkeypatch, where):
+    path = tmp_path / "index.json"
+    path.write_text("old")
+    if where == "write":
+        real_fdopen = os.fdopen
+
+        def full(fd, *a, **k):
+            f = real_fdopen(fd, *a, **k)
+            f.write = lambda text: enospc()
+            return f
+
+        monkeypatch.setattr(atomic.os, "fdopen", full)
+    else:
+        monkeypatch.setattr(atomic.os, "rename", enospc)
+    atomic.write_cache(path, "new")
+    assert listing(tmp_path) in (["index.json"], [])  # the old cache, or none: never a part of the new
+    assert not path.exists() or path.read_text() == "old"
+    atomic.write_cache(tmp_path / "gone" / "index.json", "x")  # no temp file can be made there
+    assert not (tmp_path / "gone").exists()
+
+
 def test_move_no_clobber(tmp_path):
     src_dir, dst_dir = tmp_path / "backlog", tmp_path / "completed"
     src_dir.mkdir()
