@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from taskmint import atomic
 
@@ -65,6 +67,55 @@ def test_a_write_fills_the_spare_and_retires_the_backup_into_it(tmp_path):
     assert os.stat(path).st_ino == spare_inode
     assert atomic.spare_path(path).read_bytes() == b"v2"
     assert listing(tmp_path) == [".c.json.spare.bak", "c.json", "c.json.bak"]
+
+
+def _pieces(data: bytes, cuts: list[int]) -> list[bytes | memoryview]:
+    """``data`` in pieces, as the mapping is written (a memoryview among bytes)."""
+    bounds = sorted({0, len(data), *(c % (len(data) + 1) for c in cuts)})
+    return [memoryview(data)[a:b] if i % 2 else data[a:b] for i, (a, b) in enumerate(zip(bounds, bounds[1:]))]
+
+
+_SIZES = st.integers(0, 200_000)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(old_size=_SIZES, new_size=_SIZES, seed=st.integers(0, 2**32 - 1), edits=st.lists(st.integers(0, 200_000), max_size=4),
+       cuts=st.lists(st.integers(0, 200_000), max_size=3))
+def test_filling_the_spare_gives_exactly_the_new_bytes(tmp_path, old_size, new_size, seed, edits, cuts):
+    """Whatever the spare held (longer, shorter, alike but for a few bytes), the file written
+    into it holds exactly the new bytes: blocks left out are only those found equal."""
+    import random
+
+    rng = random.Random(seed)
+    old = rng.randbytes(old_size)
+    new = bytearray(old[:new_size] + rng.randbytes(max(0, new_size - old_size)))
+    for at in edits:  # a few bytes changed here and there, as a new line of a mapping would
+        if new:
+            new[at % len(new)] ^= 0x5A
+    path, bak = tmp_path / "m.json", tmp_path / "m.json.bak"
+    for leftover in (path, bak, atomic.spare_path(path)):
+        leftover.unlink(missing_ok=True)
+    for text in (b"first", b"second"):
+        atomic.write_atomic(path, text, backup=bak)
+    atomic.spare_path(path).write_bytes(old)  # what the spare holds: the write that retired it
+    atomic.write_atomic(path, b"third", backup=bak)  # fills the spare: b"first"
+    atomic.spare_path(path).write_bytes(old)
+    atomic.write_atomic(path, _pieces(bytes(new), cuts), backup=bak)
+    assert path.read_bytes() == bytes(new) and bak.read_bytes() == b"third"
+
+
+def test_a_spare_that_holds_nearly_the_new_text_is_written_only_where_it_differs(tmp_path, monkeypatch):
+    path, bak = tmp_path / "m.json", tmp_path / "m.json.bak"
+    text = bytes(range(256)) * 5000  # 1.28 MB
+    for version in (text, text, text):
+        atomic.write_atomic(path, version, backup=bak)
+    written: list[tuple[int, int]] = []
+    real = os.pwrite
+    monkeypatch.setattr(atomic.os, "pwrite", lambda fd, data, at: written.append((at, len(data))) or real(fd, data, at))
+    new = b"X" + text[1:] + b"appended"
+    atomic.write_atomic(path, [new[:10], memoryview(new)[10:]], backup=bak)
+    assert path.read_bytes() == new
+    assert sum(n for _, n in written) <= 3 * 4096 and written[0][0] == 0
 
 
 def test_a_spare_linked_from_elsewhere_is_never_written_into(tmp_path):
