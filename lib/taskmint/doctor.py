@@ -472,17 +472,21 @@ def _state_findings(project: Project, exam: Exam) -> None:
 def _temp_findings(project: Project, exam: Exam) -> None:
     """Temporary files a killed write left behind. Every taskmint write into these folders
     happens under the lock the caller holds, so none of them is still being written."""
-    folders = [project.state_dir, *([project.shared_dir] if project.shared_dir else [])]
-    folders += [Path(folder) for folder, _, _ in os.walk(project.tasks_dir)]
-    for folder in folders:
+    listed = [(str(folder), None) for folder in (project.state_dir, project.shared_dir) if folder]
+    # under tasks/, the names the walk listed (listing each of its folders again cost 15 ms at
+    # 10,000 tasks); a temporary file's name starts with a dot
+    listed += [(folder, [n for n in names if n[:1] == "."]) for folder, _, names in os.walk(project.tasks_dir)]
+    for folder, names in listed:
         try:
-            project.check_inside(folder / "x")  # never delete through a symlink out of the project
-            entries = list(os.scandir(folder))
+            project.check_inside(Path(folder, "x"))  # never delete through a symlink out of the project
+            if names is None:
+                names = [entry.name for entry in os.scandir(folder)]
         except (OSError, TaskmintError):
             continue
-        for entry in entries:
-            if _TEMP_RE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
-                exam.temp_files.append(Path(entry.path))
+        for name in names:
+            if _TEMP_RE.fullmatch(name) and os.path.isfile(path := os.path.join(folder, name)) \
+                    and not os.path.islink(path):
+                exam.temp_files.append(Path(path))
     if exam.temp_files:
         listed = ", ".join(project.rel(p) for p in exam.temp_files[:3]) + (", ..." if len(exam.temp_files) > 3 else "")
         exam.add("temp-files", listed, f"{len(exam.temp_files)} temporary file(s) left by interrupted writes; "

@@ -42,10 +42,22 @@ _STORED_RE = {"jira": _KEYED_RE, "linear": _KEYED_RE, "github": lazyre.compile(r
 
 
 def _key_number(tool: str, value: str) -> tuple[str, int] | None:
-    m = _STORED_RE.get(tool, _STORED_RE["azure_devops"]).fullmatch(value)
-    if m is None:
-        return None
-    return (m.group(1).upper(), int(m.group(2))) if tool in ("jira", "linear") else ("", int(m.group(1)))
+    """(key, number) of ``value`` when _STORED_RE[tool] matches all of it, else None: with str
+    methods, a third of the time of the pattern (doctor parses 40,000 at 10,000 tasks)."""
+    if tool == "jira" or tool == "linear":
+        key, _, number = value.partition("-")  # the key holds no "-"
+        if not (key[:1].isalpha() and key.isascii() and key.replace("_", "a").isalnum()):
+            return None
+    else:
+        key, number = "", value[1:] if tool == "github" and value[:1] == "#" else value
+        if tool == "github" and number is value:
+            return None
+    if number[:1] in _NONZERO and number.isascii() and number.isdigit():
+        return key.upper(), int(number)
+    return None
+
+
+_NONZERO = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
 
 
 def candidates(ref: str) -> list[ExternalRef]:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from taskmint import external_ids as ex
@@ -101,3 +101,20 @@ def test_counters_helpers():
     assert counters == {"jira": {"PROJ": 5, "OPS": 7}, "linear": {"ENG": 1}, "github": 10, "azure_devops": 9}
     assert not ex.merge_max(counters, other)
     assert not ex.merge_max(counters, {})
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.sampled_from(["jira", "linear", "github", "azure_devops", "other"]),
+       st.text("AZaz09_-#\n é٣" + "\u212a", max_size=8)
+       | st.from_regex(r"#?[A-Za-z0-9_é]{0,4}-?[0-9٣]{0,4}", fullmatch=True))
+@example("jira", "P_1_-10")
+@example("linear", "E9-1")
+@example("jira", "\u212a-1")
+@example("github", "#٣")
+@example("azure_devops", "1٣")
+def test_stored_values_are_read_as_their_pattern_reads_them(tool, value):
+    """_key_number reads with str methods what _STORED_RE matches, nothing else."""
+    m = ex._STORED_RE.get(tool, ex._STORED_RE["azure_devops"]).fullmatch(value)
+    keyed = tool in ("jira", "linear")
+    expected = None if m is None else (m.group(1).upper(), int(m.group(2))) if keyed else ("", int(m.group(1)))
+    assert ex._key_number(tool, value) == expected
