@@ -6,7 +6,6 @@ recovering from a .bak while another process writes would lose that process's up
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -125,8 +124,10 @@ def _version(data: object) -> tuple[int, int] | None:
     if not isinstance(data, dict) or "version" not in data:
         raise Unusable("no version field")
     value = data["version"]
-    m = re.fullmatch(r"(\d+)\.(\d+)", value) if isinstance(value, str) else None
-    return (int(m.group(1)), int(m.group(2))) if m else None
+    if not isinstance(value, str):
+        return None
+    major, dot, minor = value.partition(".")  # what (\d+)\.(\d+) matches, without compiling it in every create
+    return (int(major), int(minor)) if dot and major.isdecimal() and minor.isdecimal() else None
 
 
 def _readable(version: tuple[int, int] | None) -> bool:

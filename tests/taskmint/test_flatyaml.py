@@ -217,3 +217,14 @@ def test_possessive_patterns_match_what_backtracking_ones_matched(lines, items):
         assert (was and was.groups()) == (now and now.groups()), line
         for text in ([was.group("items")] if was and was.group("items") else []) + [", ".join(items)]:
             assert bool(_BACKTRACKING["items"].fullmatch(text)) == bool(flatyaml._pattern("items").fullmatch(text)), text
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(WORDS + FLAT_WORDS) | _PIECES | st.from_regex(r"[A-Za-z][a-z0-9_./()+ -]{0,6}", fullmatch=True),
+                min_size=1, max_size=4))
+def test_plain_items_are_items_the_pattern_matches(items):
+    """The check that spares compiling the "items" pattern accepts nothing that pattern refuses."""
+    text = ", ".join(items)
+    if flatyaml._plain_items(text):
+        assert flatyaml._pattern("items").fullmatch(text), text
+    assert flatyaml._plain_items("generated, a b, x.y_z(1)+-/") and not flatyaml._plain_items("yes please, \"q\"")

@@ -373,3 +373,12 @@ def test_the_registry_reads_and_writes_its_ids_as_json_would(registry_project, l
     assert list(data) == ["version", "updated", "counters", "ids"]
     assert data["ids"] == expected and data["counters"] == counters
     assert state.load_registry(project).joined() == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text("0123456789.٣²x \n", max_size=7) | st.from_regex(r"[0-9]{1,3}\.[0-9]{1,3}", fullmatch=True))
+def test_a_version_is_read_as_its_pattern_reads_it(value):
+    import re
+
+    m = re.fullmatch(r"(\d+)\.(\d+)", value)
+    assert state._version({"version": value}) == ((int(m.group(1)), int(m.group(2))) if m else None)
