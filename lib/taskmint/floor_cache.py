@@ -53,17 +53,20 @@ class Digest:
     @property
     def key(self) -> str:
         if self._key is None:
-            if self._hashing is not None:
-                self._stem, self._hashing = self._hashing.result(), None
-            self._key = _key(self._head, self._stem, self._tail)
+            self._key = _key(self._head, self._entries(), self._tail)
         return self._key
 
     def appended(self, header: bytes, entries: bytes, tail: bytes) -> str:
         """The key of ``header`` + this file's entries + ``entries`` + ``tail``."""
-        self.key  # noqa: B018 - waits for the digest of the entries
-        stem = self._stem.copy()
+        stem = self._entries().copy()
         stem.update(entries)
         return _key(header, stem, tail)
+
+    def _entries(self) -> blake2b:
+        """The digest of the entries (waiting for the second thread, if it makes it)."""
+        if self._hashing is not None:
+            self._stem, self._hashing = self._hashing.result(), None
+        return self._stem
 
 
 def _key(header: bytes | memoryview, stem: blake2b, tail: bytes | memoryview) -> str:

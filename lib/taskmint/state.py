@@ -284,6 +284,16 @@ def _load_one(project: Project, path: Path, kind: str, state: State,
     return _keep(state, kind, found[0], found[3])
 
 
+def _digesting(project: Project) -> tuple[bytes, floor_cache.Digest] | None:
+    """The mapping file's bytes and their Digest, under way on a second thread when large; None
+    if they cannot be read (_load_one reads them again, and says why)."""
+    try:
+        raw = _read_bytes(project.mapping_path, project.rel(project.mapping_path))
+    except (Unusable, StateError):
+        return None
+    return None if raw is None else (raw, floor_cache.Digest(raw, meanwhile=True))
+
+
 def _keep(state: State, kind: str, data: dict | None, plain_mapping: bytes | None) -> dict:
     """What _load_one returns; a mapping goes to the state, its text unparsed if it can be."""
     if kind == "mappings":
@@ -298,18 +308,10 @@ def load(project: Project, meanwhile: Callable[[], object] | None = None) -> Sta
     """Read both state files, recovering from .bak where needed (caller holds the lock).
     ``meanwhile()`` is called while a large mapping file's bytes are digested (Digest)."""
     state = State()
-    early = None
+    early = _digesting(project) if meanwhile is not None else None
+    state.floor_entries = floor_cache.load(project)
     if meanwhile is not None:
-        try:
-            raw = _read_bytes(project.mapping_path, project.rel(project.mapping_path))
-        except (Unusable, StateError):
-            raw = None  # read again below, which says why
-        if raw is not None:
-            early = raw, floor_cache.Digest(raw, meanwhile=True)
-        state.floor_entries = floor_cache.load(project)
         meanwhile()
-    else:
-        state.floor_entries = floor_cache.load(project)
     mapping = _load_one(project, project.mapping_path, "mappings", state, early)
     counters = _load_one(project, project.counters_path, "counters", state)
     if mapping is None and counters is not None:

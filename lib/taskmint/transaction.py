@@ -116,7 +116,8 @@ def transaction(project: Project, reads: tuple[str, ...] = ()) -> Iterator[Txn]:
                 disk = folder_index.Folders(project)
                 disk.walk()
 
-        txn = Txn(project, state.load(project, meanwhile if reads else None), registry)
+        loaded = state.load(project, meanwhile if reads else None)
+        txn = Txn(project, loaded, registry)  # registry and disk: as meanwhile() read them
         txn.disk = disk
         if txn.state.repaired:
             txn.save_numbers()
