@@ -44,14 +44,10 @@ class Call:
         finally:
             self._done.release()
 
-    def join(self) -> None:
-        """Wait for the call to end."""
-        with self._done:
-            pass
-
     def result(self) -> Any:
         """What the call returned (waiting for it to end); raises what it raised."""
-        self.join()
+        with self._done:
+            pass
         if self._error is not None:
             raise self._error
         return self._value

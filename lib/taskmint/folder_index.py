@@ -269,13 +269,10 @@ def index_text(entries: dict[str, dict]) -> str:
                                        for folder, entry in entries.items()) + "}}"
 
 
-_ID_TEXT = id_words.ID_CHARS + b" "  # what joined upper-case IDs hold
-
-
 def _entry_text(entry: dict) -> str:
     ids, inside = entry["ids"], entry["inside"]
     rest = json.dumps({k: v for k, v in entry.items() if k != "ids" and k != "inside"})
-    if rest == "{}" or not all(t.isascii() and not t.encode("ascii").translate(None, _ID_TEXT) for t in (ids, inside)):
+    if rest == "{}" or not (id_words.spelt_as_is(ids) and id_words.spelt_as_is(inside)):
         return json.dumps(entry)  # anything JSON would escape
     return f'{rest[:-1]}, "ids": "{ids}", "inside": "{inside}"}}'
 

@@ -11,8 +11,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 EMPTY = " "
-# Every character an upper-case ID can hold (ids.ID_RE), as bytes for bytes.translate.
-ID_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-."
 
 
 def join(ids: Iterable[str]) -> str:
@@ -35,6 +33,21 @@ def count(words: str) -> int:
 def valid(value: object) -> bool:
     """Whether ``value`` is such a string: a space first and last, no empty word."""
     return isinstance(value, str) and value.startswith(" ") and value.endswith(" ") and "  " not in value
+
+
+def spelt_as_is(words: str) -> bool:
+    """Whether JSON spells ``words`` as they stand: upper-case IDs and spaces, nothing to escape
+    (so a file's IDs can be written without json walking them char by char)."""
+    return words.isascii() and not words.encode("ascii").translate(None, _AS_IS)
+
+
+# Every character an upper-case ID can hold (ids.ID_RE), and the space, as bytes for translate.
+_AS_IS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-. "
+
+
+def current(value: str) -> str:
+    """``value`` in this form: the lines written before (from_lines) become words."""
+    return from_lines(value) or value
 
 
 def from_lines(value: object) -> str | None:

@@ -449,14 +449,13 @@ class Registry:
 # which walks them char by char (0.3 ms of a create); the bytes are those json.dumps gives.
 _IDS_KEY = b', "ids": "'
 _IDS_END = b'"}\n'
-_ID_BYTES = id_words.ID_CHARS + b" "  # upper-case IDs, and spaces between them
 
 
 def registry_ids(data: dict) -> list[str]:
     """The IDs a registry file's content lists (as written, in any of its forms: the string
     taskmint writes, or the string of lines or the list it wrote before)."""
     listed = data["ids"]
-    return id_words.split(id_words.from_lines(listed) or listed) if isinstance(listed, str) else listed
+    return id_words.split(id_words.current(listed)) if isinstance(listed, str) else listed
 
 
 def load_registry(project: Project) -> Registry:
@@ -475,7 +474,7 @@ def load_registry(project: Project) -> Registry:
                 if not isinstance(listed, str):  # the list an earlier taskmint wrote
                     listed = id_words.join(listed)
                 else:  # or the lines
-                    listed = id_words.from_lines(listed) or listed
+                    listed = id_words.current(listed)
                 # taskmint writes them upper case (a valid ID is ASCII, so a letter ASCII cannot
                 # upper-case is in no ID issued)
                 return Registry(counters=data["counters"], joined=listed.upper())
@@ -500,9 +499,8 @@ def save_registry(project: Project, registry: Registry) -> None:
     # On one line: nobody diffs or merges this file (it lives in .git), and json writes it in
     # C only without indent; every create rewrites all 10,000 IDs (one string, last).
     joined = registry.joined()
-    encoded = joined.encode("ascii") if joined.isascii() else None
-    if encoded is not None and not encoded.translate(None, _ID_BYTES):
-        raw = json.dumps(data, ensure_ascii=False).encode("utf-8")[:-1] + _IDS_KEY + encoded + _IDS_END
+    if id_words.spelt_as_is(joined):
+        raw = json.dumps(data, ensure_ascii=False).encode("utf-8")[:-1] + _IDS_KEY + joined.encode("ascii") + _IDS_END
     else:  # anything json escapes (an ID written by hand)
         data["ids"] = joined
         raw = (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8")

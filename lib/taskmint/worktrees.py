@@ -94,7 +94,7 @@ def ids_in(data: object) -> set[str]:
         found.update(k.upper() for k in mappings if ids.is_valid_id(k))
     listed = data.get("ids")
     if isinstance(listed, str):  # a registry's IDs (id_words, or lines as written before)
-        listed = id_words.split(id_words.from_lines(listed) or listed)
+        listed = id_words.split(id_words.current(listed))
     if isinstance(listed, list):
         found.update(i.upper() for i in listed if ids.is_valid_id(i))
     return found

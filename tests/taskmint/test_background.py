@@ -20,7 +20,6 @@ def test_the_error_of_the_call_is_raised_to_the_caller() -> None:
         raise PermissionError("denied")
 
     call = background.Call(fails)
-    call.join()  # waiting alone raises nothing
     with pytest.raises(PermissionError, match="denied"):
         call.result()
 

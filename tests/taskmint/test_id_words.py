@@ -34,6 +34,12 @@ def test_the_lines_written_before_read_as_the_same_words(listed: list[str]) -> N
     assert id_words.from_lines(id_words.join(listed)) is None
 
 
+def test_words_spelt_as_is_are_those_json_spells_as_they_stand() -> None:
+    for words in (" TASK-A3F2 TASK-FIX-0A0B.2 ", " ", " task-a3f2 ", ' TASK-"Q" ', " TASK-N\u00c9 ", " A\tB "):
+        assert id_words.spelt_as_is(words) == (json.dumps(words) == f'"{words}"' and words == words.upper()), words
+    assert id_words.current("\nTASK-A3F2\n") == " TASK-A3F2 " and id_words.current(" TASK-A3F2 ") == " TASK-A3F2 "
+
+
 def test_only_words_with_a_space_first_and_last_and_none_empty_are_valid() -> None:
     assert id_words.valid(id_words.EMPTY) and id_words.valid(" TASK-A3F2 ") and id_words.split(" ") == []
     for bad in ("", "TASK-A3F2 ", " TASK-A3F2", "  ", " TASK-A3F2  ", ["TASK-A3F2"], None, "\nTASK-A3F2\n"):
