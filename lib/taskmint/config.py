@@ -172,7 +172,7 @@ def load(project: Project) -> Config:
         raise TaskmintError(f"cannot read {project.rel(path)}: {e}; fix it or rewrite it with `taskmint init`") from None
     data = as_rendered(text)
     if data is None:
-        data = flatyaml.load(text.split("\n"))  # the layout render() writes, read without yaml
+        data = flatyaml.load_text(text)  # the layout render() writes, read without yaml
     if data is not None:
         return validate(data, project.rel(path))
     import yaml

@@ -17,7 +17,7 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from taskmint import config, external_ids, frontmatter, ids, lock, schemas, state, tasks, worktrees
+from taskmint import config, external_ids, frontmatter, ids, lock, schemas, shortlived, state, tasks, worktrees
 from taskmint.doctor_scan import PREVIOUS_EXTERNAL, PREVIOUS_IDS, StateFile, Task, Unreadable, read_state, read_tasks
 from taskmint.errors import StateError, TaskmintError, UsageError
 from taskmint.external_ids import ExternalRef
@@ -75,6 +75,7 @@ class Exam:
         self.missing_ext: dict[Task, dict[str, str]] = {}  # task -> the tools (and keys) it lacks
         self.include_done = include_done  # completed tasks get numbers too
         self.notes = 0  # Markdown files without frontmatter under tasks/ (tasks.is_note)
+        self.dotted: list[tuple[str, list[str]]] = []  # each folder under tasks/ and its names starting with a dot
 
     def add(self, code: str, where: str, message: str, fixable: bool = True) -> None:
         self.findings.append(Finding(code, where, message, fixable))
@@ -97,7 +98,7 @@ class Exam:
 
 
 def _read_tasks(project: Project, exam: Exam) -> None:
-    found, exam.notes = read_tasks(project)
+    found, exam.notes, exam.dotted = read_tasks(project)
     for item in found:
         if isinstance(item, Unreadable):
             if item.named:
@@ -473,9 +474,7 @@ def _temp_findings(project: Project, exam: Exam) -> None:
     """Temporary files a killed write left behind. Every taskmint write into these folders
     happens under the lock the caller holds, so none of them is still being written."""
     listed = [(str(folder), None) for folder in (project.state_dir, project.shared_dir) if folder]
-    # under tasks/, the names the walk listed (listing each of its folders again cost 15 ms at
-    # 10,000 tasks); a temporary file's name starts with a dot
-    listed += [(folder, [n for n in names if n[:1] == "."]) for folder, _, names in os.walk(project.tasks_dir)]
+    listed += exam.dotted  # under tasks/, the names read_tasks listed: a temporary file's starts with a dot
     for folder, names in listed:
         try:
             project.check_inside(Path(folder, "x"))  # never delete through a symlink out of the project
@@ -496,6 +495,7 @@ def _temp_findings(project: Project, exam: Exam) -> None:
 def examine(project: Project, include_done: bool = False) -> Exam:
     """Every finding, and what repair() would do about it. Caller holds the lock."""
     exam = Exam(include_done=include_done)
+    shortlived.leave(exam)
     declared = None
     try:
         cfg = config.load(project)

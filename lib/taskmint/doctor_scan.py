@@ -3,7 +3,7 @@
 Doctor is the tool that checks the truth, so nothing here comes from a cache (folder_index,
 floor_cache): every file is read, every time. At 10,000 tasks reading is most of doctor's
 time, so each task's text is read once, a file in taskmint's own flat layout is parsed by
-flatyaml without splitting the whole file into lines (frontmatter.plain_lines), the Document
+flatyaml without splitting the file into lines (frontmatter.plain_inner), the Document
 a repair rewrites is split only when something asks for it, and each task's relative path,
 ID, external IDs and folder are worked out once, here, for every check to use.
 """
@@ -96,37 +96,38 @@ class Unreadable:
         self.rel, self.problem, self.named = rel, problem, named
 
 
-def read_tasks(project: Project) -> tuple[list[Task | Unreadable], int]:
+def read_tasks(project: Project) -> tuple[list[Task | Unreadable], int, list[tuple[str, list[str]]]]:
     """(every task file and unreadable file under tasks/, in path order; the number of notes,
-    Markdown files without frontmatter). What tasks.read reads, with the same messages."""
+    Markdown files without frontmatter; each folder under tasks/ with the names in it that
+    start with a dot, which are not folders). What tasks.read reads, with the same messages."""
     tasks_dir = str(project.tasks_dir)
     prefix = project.rel(project.tasks_dir)
     found: list[tuple[str, str, str | None]] = []  # (file, rel, top)
-    for folder, names in tasks.md_names(tasks_dir):
+    dotted: list[tuple[str, list[str]]] = []  # for doctor's temporary files: listing 10,000 names again cost 15 ms
+    for folder, entries in tasks.folders(tasks_dir):
         below = folder[len(tasks_dir) + 1:]  # "" for tasks/ itself
         top = below.split("/", 1)[0] if below else None
         folder_rel = prefix + folder[len(tasks_dir):] + "/"
-        found += [(f"{folder}/{name}", folder_rel + name, top) for name in names]
-    # the order of sorted(Path, ...): part by part
-    found.sort(key=lambda item: item[0].split("/"))
+        found += [(f"{folder}/{e.name}", folder_rel + e.name, top) for e in entries if tasks.is_md_file(e)]
+        dotted.append((folder, [e.name for e in entries if e.name[:1] == "." and not e.is_dir(follow_symlinks=False)]))
+    # The order of sorted(Path, ...), part by part: the parts joined by "\0", which sorts before
+    # every character a name can hold. Splitting each path into a list for the key cost 35 ms
+    # at 10,000 tasks.
+    found.sort(key=lambda item: item[0].replace("/", "\0"))
     if len(found) < FORK_FROM or not hasattr(os, "fork"):
-        return _objects(found, map(_scan, found))
-    # three fifths here: the helper also pickles what it scanned (doctor unpickles it in half
-    # the time), and its writes copy the memory pages it shares with doctor
-    cut = len(found) * 3 // 5
-    helper = _start(found[cut:])
-    first = [_scan(item) for item in found[:cut]]
-    second = _finish(helper, len(found) - cut) if helper is not None else None
-    if second is None:  # no helper, or it failed: read its part here, as it would have
-        second = map(_scan, found[cut:])
-    return _objects(found, [*first, *second])
+        return (*_objects(found, map(_scan, found)), dotted)
+    return (*_objects(found, _scan_in_two(found)), dotted)
 
 
-# From this many task files on, a forked helper reads and parses the last two fifths of them
-# while doctor does the rest (that is most of doctor's time, and the machines have two cores),
-# and hands back what _scan gives for each, pickled into a file in memory (_start). A helper
-# that cannot start or fails in any way costs time, never a file: doctor then reads its part.
+# From this many task files on, a forked helper reads and parses some of them while doctor
+# reads the others (that is most of doctor's time, and the machines have two cores), and
+# hands back what _scan gives for each, pickled into a file in memory. A helper that cannot
+# start or fails in any way costs time, never a file: doctor then reads its part.
 FORK_FROM = 2000
+# The files are dealt in chunks of this many: each process takes the next chunk when it is done
+# with one, so the two end together however fast each one's core is at the time (a fixed split
+# left one waiting up to 100 ms for the other in this machine's slow hours).
+CHUNK = 64
 
 
 def _scan(item: tuple[str, str, str | None]) -> tuple:
@@ -135,8 +136,8 @@ def _scan(item: tuple[str, str, str | None]) -> tuple:
     file, rel, _ = item
     try:
         text = tasks.read_text(file, rel)
-        lines = frontmatter.plain_lines(text)
-        meta = flatyaml.load(lines) if lines else None  # taskmint's own layout, as tasks.read reads it
+        inner = frontmatter.plain_inner(text)
+        meta = flatyaml.load_text(inner) if inner is not None else None  # taskmint's layout, as tasks.read reads it
         doc = None
         if meta is None:
             doc = frontmatter.split(text)
@@ -165,67 +166,145 @@ def _objects(found: list[tuple[str, str, str | None]], scanned: Iterable[tuple]
     return read, notes
 
 
-def _start(part: list[tuple[str, str, str | None]]) -> tuple[int, int] | None:
-    """(pid, the file it writes to) of a forked helper scanning ``part``; None if none could
-    start. A file in memory, not a pipe: the helper's 3 MB at 10,000 tasks need not wait, 64 KB
-    at a time, until doctor is done with its own part."""
+def _scan_in_two(found: list[tuple[str, str, str | None]]) -> list[tuple]:
+    """_scan of each of ``found``, shared with a forked helper when one can start."""
+    size = max(CHUNK, -(-len(found) // _MOST_CHUNKS))
+    chunks = [found[at:at + size] for at in range(0, len(found), size)]
+    scanned: list[list[tuple] | None] = [None] * len(chunks)
+    helper = _start(chunks)
+    if helper is not None:
+        try:
+            while claimed := os.read(helper.dealer, 2):
+                n = int.from_bytes(claimed, "big")
+                scanned[n] = [_scan(item) for item in chunks[n]]
+                helper.take(scanned, chunks)  # between two chunks: the unpickling is shared out too
+            helper.take(scanned, chunks, last=True)
+        finally:
+            helper.close()
+    # the chunks no one handed back: no helper, or it failed
+    return [found_there for n, part in enumerate(scanned)
+            for found_there in (part if part is not None else map(_scan, chunks[n]))]
+
+
+# A chunk's number is two bytes in the pipe that deals them, and the end of what the helper
+# wrote for a chunk is eight bytes in the pipe that announces it, all written before anyone
+# reads: 8,000 bytes fit in any pipe (Linux holds 64 KiB, macOS 16 KiB) without a reader.
+_MOST_CHUNKS = 1000
+
+
+class _Helper:
+    """A forked helper (_start): it takes chunk numbers from ``dealer``, writes what it scanned
+    of each chunk, pickled, to the file ``handed``, and then the end of that pickle in the file
+    to ``announced``. Doctor takes each pickle once it is announced: one whose end is written
+    was written whole before it."""
+
+    def __init__(self, pid: int, dealer: int, announced: int, handed: int) -> None:
+        self.pid, self.dealer, self.announced, self.handed = pid, dealer, announced, handed
+        self.taken = 0  # where the next pickle starts in ``handed``
+        self.pending = b""  # a part of an end read before the rest of it
+        self.broken = False  # a pickle that was not what the helper writes: take no more
+
+    def take(self, scanned: list[list[tuple] | None], chunks: list[list[tuple[str, str, str | None]]],
+             last: bool = False) -> None:
+        """Put each chunk the helper has announced into ``scanned``; with ``last``, wait
+        for the helper to end first, and take all it announced."""
+        if last:
+            os.waitpid(self.pid, 0)
+            os.set_blocking(self.announced, True)
+        news = self.pending
+        try:
+            while more := os.read(self.announced, 8192):
+                news += more
+                if not last:
+                    break
+        except BlockingIOError:
+            pass
+        whole = len(news) - len(news) % 8
+        self.pending = news[whole:]
+        for at in range(0, whole, 8):
+            end = int.from_bytes(news[at:at + 8], "big")
+            if not self.broken:
+                self._unpickle(end, scanned, chunks)
+
+    def _unpickle(self, end: int, scanned: list[list[tuple] | None],
+                  chunks: list[list[tuple[str, str, str | None]]]) -> None:
+        import pickle
+
+        try:
+            n, part = pickle.loads(os.pread(self.handed, end - self.taken, self.taken))
+            if not (isinstance(part, list) and len(part) == len(chunks[n]) and scanned[n] is None):
+                raise ValueError(n)
+        except Exception:  # noqa: BLE001 - a damaged pickle: scan the chunks it had here
+            self.broken = True
+            return
+        self.taken = end
+        make = tuple.__new__
+        for found_there in part:
+            if found_there[0] == "task":
+                refs = found_there[4][3]
+                refs[:] = [make(ExternalRef, r) for r in refs]
+        scanned[n] = part
+
+    def close(self) -> None:
+        for fd in (self.dealer, self.announced, self.handed):
+            os.close(fd)
+        try:
+            os.waitpid(self.pid, os.WNOHANG)  # reaped already, unless doctor failed on its way
+        except ChildProcessError:
+            pass
+
+
+def _start(chunks: list[list[tuple[str, str, str | None]]]) -> _Helper | None:
+    """A forked helper that scans the chunks it takes (see _Helper); None if none could
+    start. Each read of two bytes takes one chunk's number: no two reads get the same one.
+    It writes into a file in memory, not a pipe: its 3 MB at 10,000 tasks need not wait, 64 KB
+    at a time, until doctor takes them."""
+    opened: list[int] = []
     try:
         if hasattr(os, "memfd_create"):  # Linux: no file system involved, and no tempfile import
-            handed = os.fdopen(os.memfd_create("taskmint-doctor", os.MFD_CLOEXEC), "w+b")
+            opened.append(os.memfd_create("taskmint-doctor", os.MFD_CLOEXEC))
         else:
             import tempfile
 
-            handed = tempfile.TemporaryFile()
-    except OSError:
-        return None
-    try:
+            with tempfile.TemporaryFile() as handed:
+                opened.append(os.dup(handed.fileno()))
+        opened += os.pipe()
+        opened += os.pipe()
+        handed, dealer, deal, announced, announce = opened
+        # every number is in the pipe, and its write end closed, before the helper starts: an
+        # empty read is the end of the deal for both
+        os.write(deal, b"".join(n.to_bytes(2, "big") for n in range(len(chunks))))
+        os.close(deal)
+        opened.remove(deal)
         pid = os.fork()
     except OSError:
-        handed.close()
+        for fd in opened:
+            os.close(fd)
         return None
     if pid:
-        fd = os.dup(handed.fileno())
-        handed.close()
-        return pid, fd
+        os.close(announce)
+        os.set_blocking(announced, False)
+        return _Helper(pid, dealer, announced, handed)
     code = 1  # the helper: never returns, never runs the parent's exit handlers or flushes its output
     try:
         import pickle
 
-        scanned = [_scan(item) for item in part]
-        for n, found_there in enumerate(scanned):
-            if found_there[0] == "task":  # ExternalRefs as plain tuples: they pickle in half the time
-                task_id, keyed, valid, refs, mine = found_there[4]
-                scanned[n] = (*found_there[:4], (task_id, keyed, valid, [tuple(r) for r in refs], mine))
-        handed.write(pickle.dumps(scanned, pickle.HIGHEST_PROTOCOL))
-        handed.flush()
+        end = 0
+        while claimed := os.read(dealer, 2):
+            n = int.from_bytes(claimed, "big")
+            part = [_scan(item) for item in chunks[n]]
+            for at, found_there in enumerate(part):
+                if found_there[0] == "task":  # ExternalRefs as plain tuples: they pickle in half the time
+                    task_id, keyed, valid, refs, mine = found_there[4]
+                    part[at] = (*found_there[:4], (task_id, keyed, valid, [tuple(r) for r in refs], mine))
+            data = memoryview(pickle.dumps((n, part), pickle.HIGHEST_PROTOCOL))
+            while data:
+                data = data[os.write(handed, data):]
+            end += len(data.obj)
+            os.write(announce, end.to_bytes(8, "big"))
         code = 0
     finally:
         os._exit(code)
-
-
-def _finish(helper: tuple[int, int], count: int) -> list[tuple] | None:
-    """What the helper scanned (``count`` files); None when it failed in any way."""
-    import pickle
-
-    pid, fd = helper
-    _, status = os.waitpid(pid, 0)
-    with os.fdopen(fd, "rb") as source:
-        source.seek(0)
-        data = source.read()
-    if status != 0 or not data:
-        return None
-    try:
-        scanned = pickle.loads(data)
-    except Exception:  # noqa: BLE001 - a half-written pickle: scan that half here
-        return None
-    if not isinstance(scanned, list) or len(scanned) != count:
-        return None
-    make = tuple.__new__
-    for found_there in scanned:
-        if found_there[0] == "task":
-            refs = found_there[4][3]
-            refs[:] = [make(ExternalRef, r) for r in refs]
-    return scanned
 
 
 class StateFile:

@@ -49,15 +49,26 @@ def walk(directory: Path) -> Iterator[Path]:
 def md_names(directory: str) -> Iterator[tuple[str, list[str]]]:
     """(folder, names of the *.md files in it) for ``directory`` and every folder below it.
     Plain strings: building a Path per file cost more than the scan at 10,000 tasks."""
+    for folder, entries in folders(directory):
+        yield folder, [e.name for e in entries if is_md_file(e)]
+
+
+def is_md_file(entry: os.DirEntry[str]) -> bool:
+    return entry.name.endswith(".md") and entry.is_file(follow_symlinks=False)
+
+
+def folders(directory: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
+    """(folder, its entries) for ``directory`` and every folder below it, a folder before the
+    ones inside it; symlinked folders are not entered."""
     try:
         with os.scandir(directory) as found:
             entries = list(found)
     except (FileNotFoundError, NotADirectoryError):
         return
-    yield directory, [e.name for e in entries if e.name.endswith(".md") and e.is_file(follow_symlinks=False)]
+    yield directory, entries
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
-            yield from md_names(entry.path)
+            yield from folders(entry.path)
 
 
 def ids_by_filename(project: Project) -> dict[str, list[Path]]:

@@ -36,7 +36,7 @@ def by_tasks_read(project: Project) -> tuple[list[tuple], int]:
 
 
 def by_scan(project: Project) -> tuple[list[tuple], int]:
-    read, notes = doctor_scan.read_tasks(project)
+    read, notes, _ = doctor_scan.read_tasks(project)
     return [(r.rel, r.problem, r.named) if isinstance(r, Unreadable) else (r.rel, r.meta, r.doc.lines)
             for r in read], notes
 
@@ -55,7 +55,7 @@ def test_unreadable_files_and_notes(project: Project) -> None:
     (backlog / "README.md").write_text("# not a task\n")
     (project.tasks_dir / "notes.md").write_text("---\nno closing line\n")
     (backlog / "TASK-CD34-link.md").symlink_to(backlog / "listy.md")  # tasks/ is walked without symlinks
-    read, notes = doctor_scan.read_tasks(project)
+    read, notes, _ = doctor_scan.read_tasks(project)
     assert notes == 2
     assert [(r.rel, r.problem, r.named) for r in read] == [
         ("tasks/backlog/TASK-AB12-broken.md", "frontmatter is not valid YAML (while parsing a flow sequence); "
@@ -70,11 +70,12 @@ def test_unreadable_files_and_notes(project: Project) -> None:
 def test_files_come_in_the_order_of_sorted_paths(project: Project) -> None:
     """Path order compares part by part: tasks/a/z.md comes before tasks/a-b.md ('a' < 'a-b'),
     though '/' sorts after '-' in a plain string."""
-    for rel in ("a/z.md", "a-b.md", "a-b/c.md", "a.md", "A/x.md", "b/a/b.md", "b/a.md", "b/a-/x.md", "x y.md"):
+    for rel in ("a/z.md", "a-b.md", "a-b/c.md", "a.md", "A/x.md", "b/a/b.md", "b/a.md", "b/a-/x.md", "x y.md",
+                "a\x01.md", "a\x01/y.md", "a /q.md", "a!.md"):
         path = project.tasks_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"---\ntitle: {rel}\n---\n")
-    read, _ = doctor_scan.read_tasks(project)
+        path.write_text("---\ntitle: x\n---\n")
+    read, _, _ = doctor_scan.read_tasks(project)
     assert [t.rel for t in read] == [project.rel(p) for p in sorted(tasks.walk(project.tasks_dir))]
     assert [t.file for t in read] == [str(p) for p in sorted(tasks.walk(project.tasks_dir))]
 
@@ -106,20 +107,21 @@ def test_generated_files_read_as_tasks_read_reads_them(tmp_path_factory, files, 
 
 
 class forking:
-    """Within the block, read_tasks hands the second half to a forked helper from ``from_files``
-    task files on; the list it gives holds the pid of every helper started."""
+    """Within the block, read_tasks shares the files, one at a time, with a forked helper from
+    ``from_files`` task files on; the list it gives holds the pid of every helper started."""
 
     def __init__(self, from_files: int, scan=None) -> None:
         self.from_files, self.scan = from_files, scan
 
     def __enter__(self) -> list[int]:
-        self.saved = doctor_scan.FORK_FROM, doctor_scan._start, doctor_scan._scan
+        self.saved = doctor_scan.FORK_FROM, doctor_scan._start, doctor_scan._scan, doctor_scan.CHUNK
+        doctor_scan.CHUNK = 1
         started: list[int] = []
         real_start = doctor_scan._start
 
         def start(part):
             helper = real_start(part)
-            started.extend([helper[0]] if helper else [])
+            started.extend([helper.pid] if helper else [])
             return helper
 
         doctor_scan.FORK_FROM, doctor_scan._start = self.from_files, start
@@ -128,10 +130,10 @@ class forking:
         return started
 
     def __exit__(self, *exc) -> None:
-        doctor_scan.FORK_FROM, doctor_scan._start, doctor_scan._scan = self.saved
+        doctor_scan.FORK_FROM, doctor_scan._start, doctor_scan._scan, doctor_scan.CHUNK = self.saved
 
 
-def everything(read: list, notes: int) -> tuple:
+def everything(read: list, notes: int, dotted: list) -> tuple:
     """All that read_tasks gives, every slot of every Task and Unreadable."""
     found = []
     for r in read:
@@ -141,7 +143,7 @@ def everything(read: list, notes: int) -> tuple:
             found.append(("task", r.file, r.rel, r.top, r.text, r.meta, r.id, r.keyed, r.valid, r.refs,
                           [type(ref) for ref in r.refs], [ref.text() for ref in r.refs], r.mine, r.doc.lines,
                           [getattr(line, "ending", None) for line in r.doc.lines], r.order))
-    return found, notes
+    return found, notes, dotted
 
 
 def _mixed_project(project: Project) -> None:
@@ -178,7 +180,8 @@ def test_without_memfd_the_helper_hands_back_through_a_temporary_file(project: P
 
 
 def test_a_helper_killed_while_reading_costs_time_never_a_file(project: Project) -> None:
-    """kill -9 of the helper halfway through its half: doctor reads that half itself."""
+    """kill -9 of the helper while it scans its sixth file: doctor reads every file the helper
+    did not hand back itself (the five before, each a chunk of its own here, it may have)."""
     import os
     import signal
 
@@ -195,8 +198,61 @@ def test_a_helper_killed_while_reading_costs_time_never_a_file(project: Project)
     with forking(from_files=1, scan=scan) as helpers:
         forked = everything(*doctor_scan.read_tasks(project))
     assert len(helpers) == 1 and forked == serial
-    # doctor scanned every file itself: its own half, then the half the helper did not hand back
-    assert len(scanned) == sum(len(names) for _, names in tasks.md_names(str(project.tasks_dir)))
+    total = sum(len(names) for _, names in tasks.md_names(str(project.tasks_dir)))
+    assert total - 5 <= len(scanned) <= total
+
+
+@pytest.mark.parametrize("damage", ["cut", "shape"])
+def test_a_damaged_pickle_from_the_helper_costs_time_never_a_file(project: Project, monkeypatch, damage) -> None:
+    """The helper's third chunk arrives cut short, or with one file too few: doctor reads that
+    chunk and every later one the helper took itself, and gets what a serial read gets."""
+    import os
+    import pickle
+    import time
+
+    _mixed_project(project)
+    serial = everything(*doctor_scan.read_tasks(project))
+    doctor_pid, real_scan, real_dumps, made = os.getpid(), doctor_scan._scan, pickle.dumps, []
+
+    def dumps(obj, *args):
+        made.append(obj)  # in the helper: only it pickles
+        if len(made) == 3:
+            n, part = obj
+            return real_dumps((n, part[:-1]), *args) if damage == "shape" else real_dumps(obj, *args)[:-9]
+        return real_dumps(obj, *args)
+
+    def scan(item):
+        if os.getpid() == doctor_pid:
+            time.sleep(0.01)  # the helper takes most chunks, the damaged one among them
+        return real_scan(item)
+
+    monkeypatch.setattr(pickle, "dumps", dumps)
+    with forking(from_files=1, scan=scan) as helpers:
+        forked = everything(*doctor_scan.read_tasks(project))
+    assert len(helpers) == 1 and forked == serial
+
+
+def test_a_slow_doctor_leaves_the_helper_the_files_it_has_not_taken(project: Project) -> None:
+    """The files are dealt one chunk at a time: while doctor is slow on its first file, the
+    helper takes the others, and what it hands back is what doctor would have read."""
+    import os
+    import time
+
+    _mixed_project(project)
+    serial = everything(*doctor_scan.read_tasks(project))
+    doctor_pid, real_scan, scanned_here = os.getpid(), doctor_scan._scan, []
+
+    def scan(item):
+        if os.getpid() == doctor_pid:
+            scanned_here.append(item)
+            time.sleep(0.05)
+        return real_scan(item)
+
+    with forking(from_files=1, scan=scan) as helpers:
+        forked = everything(*doctor_scan.read_tasks(project))
+    assert len(helpers) == 1 and forked == serial
+    total = sum(len(names) for _, names in tasks.md_names(str(project.tasks_dir)))
+    assert len(scanned_here) < total / 2, len(scanned_here)
 
 
 def test_a_task_is_worked_out_once_for_every_check(project: Project) -> None:
