@@ -54,6 +54,7 @@ class Exam:
         self.newer = False
         self.mapping: StateFile | None = None
         self.counters: StateFile | None = None
+        self.states: dict[str, tuple[StateFile, StateFile]] = {}  # kind -> the file and its .bak (_read_states)
         self.state_json: dict[Path, object] = {}  # each state file and .bak: its JSON as written (read_state)
         self.mappings: dict[str, dict[str, str]] = {}  # the usable mapping (file or .bak), upper keys
         self.unreadable_ids: set[str] = set()  # IDs named by files that cannot be read
@@ -98,7 +99,7 @@ class Exam:
 
 
 def _read_tasks(project: Project, exam: Exam) -> None:
-    found, exam.notes, exam.dotted = read_tasks(project)
+    found, exam.notes, exam.dotted = read_tasks(project, meanwhile=lambda: _read_states(project, exam))
     for item in found:
         if isinstance(item, Unreadable):
             if item.named:
@@ -442,11 +443,19 @@ def _inspect_registry(path: Path, data: object, exam: Exam) -> dict | None:
     return data
 
 
+def _read_states(project: Project, exam: Exam) -> None:
+    """Each state file and its .bak as on disk, for _state_findings: read while the task files
+    are (read_tasks' meanwhile), since no task is needed to read them."""
+    for path, kind in ((project.mapping_path, "mappings"), (project.counters_path, "counters")):
+        exam.states[kind] = (read_state(project, path, kind),
+                             read_state(project, path.with_name(path.name + ".bak"), kind))
+
+
 def _state_findings(project: Project, exam: Exam) -> None:
     has_tasks = any(t.id for t in exam.tasks)
     for path, kind in ((project.mapping_path, "mappings"), (project.counters_path, "counters")):
         rel = project.rel(path)
-        main, bak = (read_state(project, p, kind) for p in (path, path.with_name(path.name + ".bak")))
+        main, bak = exam.states[kind]
         for found in (main, bak):
             exam.state_json[found.path] = found.json
             if found.newer:

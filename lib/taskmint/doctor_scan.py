@@ -13,7 +13,7 @@ import json
 import os
 import re
 from datetime import date, datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from taskmint import external_ids, flatyaml, frontmatter, ids, state, tasks
@@ -96,10 +96,12 @@ class Unreadable:
         self.rel, self.problem, self.named = rel, problem, named
 
 
-def read_tasks(project: Project) -> tuple[list[Task | Unreadable], int, list[tuple[str, list[str]]]]:
+def read_tasks(project: Project, meanwhile: Callable[[], object] | None = None
+               ) -> tuple[list[Task | Unreadable], int, list[tuple[str, list[str]]]]:
     """(every task file and unreadable file under tasks/, in path order; the number of notes,
     Markdown files without frontmatter; each folder under tasks/ with the names in it that
-    start with a dot, which are not folders). What tasks.read reads, with the same messages."""
+    start with a dot, which are not folders). What tasks.read reads, with the same messages.
+    ``meanwhile()`` is called before the first file is read, once a helper reads files too."""
     tasks_dir = str(project.tasks_dir)
     prefix = project.rel(project.tasks_dir)
     found: list[tuple[str, str, str | None]] = []  # (file, rel, top)
@@ -115,8 +117,10 @@ def read_tasks(project: Project) -> tuple[list[Task | Unreadable], int, list[tup
     # at 10,000 tasks.
     found.sort(key=lambda item: item[0].replace("/", "\0"))
     if len(found) < FORK_FROM or not hasattr(os, "fork"):
+        if meanwhile is not None:
+            meanwhile()
         return (*_objects(found, map(_scan, found)), dotted)
-    return (*_objects(found, _scan_in_two(found)), dotted)
+    return (*_objects(found, _scan_in_two(found, meanwhile)), dotted)
 
 
 # From this many task files on, a forked helper reads and parses some of them while doctor
@@ -166,20 +170,25 @@ def _objects(found: list[tuple[str, str, str | None]], scanned: Iterable[tuple]
     return read, notes
 
 
-def _scan_in_two(found: list[tuple[str, str, str | None]]) -> list[tuple]:
-    """_scan of each of ``found``, shared with a forked helper when one can start."""
+def _scan_in_two(found: list[tuple[str, str, str | None]], meanwhile: Callable[[], object] | None
+                 ) -> list[tuple]:
+    """_scan of each of ``found``, shared with a forked helper when one can start, and
+    ``meanwhile()`` while the helper takes the first chunks."""
     size = max(CHUNK, -(-len(found) // _MOST_CHUNKS))
     chunks = [found[at:at + size] for at in range(0, len(found), size)]
     scanned: list[list[tuple] | None] = [None] * len(chunks)
     helper = _start(chunks)
-    if helper is not None:
-        try:
-            while claimed := os.read(helper.dealer, 2):
-                n = int.from_bytes(claimed, "big")
-                scanned[n] = [_scan(item) for item in chunks[n]]
-                helper.take(scanned, chunks)  # between two chunks: the unpickling is shared out too
+    try:
+        if meanwhile is not None:
+            meanwhile()
+        while helper is not None and (claimed := os.read(helper.dealer, 2)):
+            n = int.from_bytes(claimed, "big")
+            scanned[n] = [_scan(item) for item in chunks[n]]
+            helper.take(scanned, chunks)  # between two chunks: the unpickling is shared out too
+        if helper is not None:
             helper.take(scanned, chunks, last=True)
-        finally:
+    finally:
+        if helper is not None:
             helper.close()
     # the chunks no one handed back: no helper, or it failed
     return [found_there for n, part in enumerate(scanned)

@@ -255,6 +255,25 @@ def test_a_slow_doctor_leaves_the_helper_the_files_it_has_not_taken(project: Pro
     assert len(scanned_here) < total / 2, len(scanned_here)
 
 
+@pytest.mark.parametrize("forked", [False, True])
+def test_meanwhile_runs_once_before_doctor_reads_a_file(project: Project, forked: bool) -> None:
+    """doctor reads the state files meanwhile: with a helper, while it takes the first chunks."""
+    import os
+
+    _mixed_project(project)
+    doctor_pid, real_scan, calls = os.getpid(), doctor_scan._scan, []
+
+    def scan(item):
+        if os.getpid() == doctor_pid:
+            calls.append("scan")
+        return real_scan(item)
+
+    with forking(from_files=1 if forked else 10**9, scan=scan) as helpers:
+        doctor_scan.read_tasks(project, meanwhile=lambda: calls.append("meanwhile"))
+    assert len(helpers) == forked
+    assert calls.count("meanwhile") == 1 and calls[0] == "meanwhile"
+
+
 def test_a_task_is_worked_out_once_for_every_check(project: Project) -> None:
     path = project.tasks_dir / "in_progress" / "sub" / "TASK-A3F8-x.md"
     path.parent.mkdir(parents=True)
