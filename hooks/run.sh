@@ -9,6 +9,23 @@
 case "$0" in */*) hook="${0%/*}/hook.py" ;; *) hook=hook.py ;; esac
 venv_python="${CLAUDE_PLUGIN_DATA:-/nonexistent}/venv/bin/python"
 if [ -x "$venv_python" ]; then
+    case "$1" in
+    pre-tool-use|post-tool-use)
+        # Most tool calls write a file that lies neither under tasks/ nor under .claude/state/:
+        # their payload holds neither word (hook.py's first check, made here too), and they end
+        # without starting Python, in a fifth of its start-up time. The others get the payload
+        # through a here-document, which ends it with one newline where $(cat) dropped its
+        # trailing ones (JSON ignores them); what $payload expands to is not read for escapes.
+        payload=$(cat)
+        case "$payload" in
+        *tasks*|*state*)
+            exec "$venv_python" -E -S "$hook" "$@" <<EOF
+$payload
+EOF
+            ;;
+        esac
+        exit 0 ;;
+    esac
     exec "$venv_python" -E -S "$hook" "$@"
 fi
 off="taskmint's dependencies are not installed (see the message at session start; a new session retries)"

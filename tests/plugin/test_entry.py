@@ -117,6 +117,42 @@ def test_launcher_uses_the_published_venv(tm_project: Project, project_env, fake
     assert hook_output(proc)["hookSpecificOutput"]["permissionDecision"] == "deny"
 
 
+FAKE_PYTHON = """#!/bin/sh
+# Records that it ran, its arguments and its stdin, and answers like a hook.
+printf '%s\\n' "$@" > "$CLAUDE_PLUGIN_DATA/args"
+cat > "$CLAUDE_PLUGIN_DATA/stdin"
+echo '{"answer": 1}'
+exit 2
+"""
+
+
+@pytest.mark.parametrize("event", ["pre-tool-use", "post-tool-use"])
+def test_launcher_ends_a_tool_call_without_tasks_or_state_before_python(tmp_path: Path, event: str) -> None:
+    """run.sh makes hook.py's first check itself: a payload without "tasks" or "state" never
+    starts Python; one with either reaches it whole, and its answer and exit code come back."""
+    data = tmp_path / "data"
+    (data / "venv" / "bin").mkdir(parents=True)
+    python = data / "venv" / "bin" / "python"
+    python.write_text(FAKE_PYTHON)
+    python.chmod(0o755)
+    env = {"CLAUDE_PLUGIN_DATA": str(data)}
+    other = {"tool_input": {"file_path": "/p/src/app.py", "content": "x = 1\n" * 5000}, "cwd": "/p"}
+    proc = run_hook(event, other, env=env, via_sh=True)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    assert not (data / "args").exists()
+    for word in ("tasks", "state"):
+        payload = json.dumps({"tool_input": {"file_path": f"/p/{word}/a.md", "content": "é \\$HOME `x` \n"},
+                              "cwd": "$HOME"}).encode() + b"\n\n"
+        proc = run_hook(event, payload, env=env, via_sh=True)
+        assert (proc.returncode, proc.stdout) == (2, '{"answer": 1}\n')
+        assert (data / "args").read_text().splitlines() == ["-E", "-S", str(RUN_SH.parent / "hook.py"), event]
+        assert (data / "stdin").read_bytes() == payload.rstrip(b"\n") + b"\n"  # byte for byte, one newline at the end
+    for event in ("session-start", "prompt"):  # never decided here
+        (data / "args").unlink()
+        assert run_hook(event, {"source": "startup"}, env=env, via_sh=True).returncode == 2
+        assert (data / "args").read_text().splitlines()[-1] == event
+
+
 def _old_python() -> str | None:
     """Some interpreter older than 3.11: on PATH, or among pyenv's versions."""
     candidates = [shutil.which(n) for n in ("python3.10", "python3.9", "python3.8", "python2")]
