@@ -42,10 +42,10 @@ from taskmint.plugin import provision  # noqa: E402 - standard library only, lik
 OFF_THE_CREATE_PATH = ("yaml", "jsonschema", "filelock", "asyncio", "argparse", "gettext", "locale", "dataclasses",
                        "inspect", "typing", "tempfile", "shutil", "secrets", "subprocess", "datetime", "hashlib", "math",
                        "taskmint.parser", "taskmint.doctor", "taskmint.doctor_scan", "taskmint.doctor_repair",
-                       "taskmint.migrate", "taskmint.merge", "taskmint.commands.doctor")
+                       "taskmint.migrate", "taskmint.merge", "taskmint.commands.doctor", "urllib", "ipaddress")
 # Import time of a create's own modules (all but those a bare start loads), as a multiple of the
 # venv's `python -c pass`, under -X importtime (which inflates it). The standard library a create
-# cannot do without (pathlib with re and urllib.parse, json, enum) took about 1.1x of it here and
+# cannot do without (pathlib with re, json, enum; urllib.parse is kept out, see shortlived) took about 1.1x of it here and
 # taskmint's own modules 0.5x, 1.6x to 2.2x in all over one afternoon's runs; yaml (1x) or filelock
 # with asyncio (1.2x) creeping back in would go over, and OFF_THE_CREATE_PATH names each of them.
 IMPORT_BUDGET = 2.5

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 from collections import namedtuple
-from urllib.parse import urlsplit
 
 from taskmint import flatyaml, lazyre, schemas, yamltext
 from taskmint import statuses as _statuses
@@ -141,6 +140,8 @@ def _tracker(tool: str, value: dict, where: str) -> Tracker:
 
 def _checked_url(url: str, field_name: str, where: str) -> str:
     """An https URL, or http only to this machine: a token must not cross a network in clear."""
+    from urllib.parse import urlsplit  # here: only a tracker's URL needs it, and it imports ipaddress
+
     parts = urlsplit(url)
     if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
         raise TaskmintError(f"{where} is invalid (at {field_name}: {url!r} must be a plain URL without "

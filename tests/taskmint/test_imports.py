@@ -76,3 +76,23 @@ def test_a_check_loads_neither_the_repairs_nor_yaml(project):
     heavy = {"taskmint.doctor_repair", "taskmint.assign", "taskmint.transaction", "taskmint.sync",
              "taskmint.folder_index", "yaml", "jsonschema", "dataclasses", "inspect", "typing", "tempfile"}
     assert sorted(found & heavy) == []
+
+
+@pytest.mark.parametrize(("args", "expected"), [(("create", "a task"), "created TASK-"), (("show", "PROJ-1"), "TASK-")])
+def test_the_plugin_cli_loads_no_urllib(project, args, expected):
+    """bin/taskmint imports pathlib without urllib.parse and its ipaddress (shortlived.import_pathlib),
+    and a project without trackers never needs them."""
+    from pathlib import Path
+
+    from taskmint import service
+    from taskmint.plugin import provision
+
+    service.create(project, "first")
+    lib = str(Path(__file__).resolve().parents[2] / "lib")
+    proc = subprocess.run([sys.executable, "-E", "-S", "-X", "importtime", "-c", provision.CLI_START, lib,
+                           "--root", str(project.root), *args], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    found = {line.rpartition("|")[2].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    # importlib.import_module (main._modules) escapes -X importtime, so the verb shows by its output
+    assert {"pathlib", "taskmint.config"} <= found and proc.stdout.startswith(expected)
+    assert sorted(m for m in found if m.split(".")[0] in ("urllib", "ipaddress")) == []

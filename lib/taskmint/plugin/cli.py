@@ -7,7 +7,11 @@ interpreter, -S so that a start does not pay for site (see layout.use_venv_packa
 """
 from __future__ import annotations
 
-from taskmint.plugin.layout import use_venv_packages
+from taskmint import shortlived
+
+shortlived.import_pathlib()  # before layout imports it
+
+from taskmint.plugin.layout import use_venv_packages  # noqa: E402
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:

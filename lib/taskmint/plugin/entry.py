@@ -96,6 +96,9 @@ def _slow_path(event: str, payload: dict):  # -> answer.Answer
         from taskmint.plugin.answer import warning
 
         return warning(f"unknown hook event {event!r}; reinstall the plugin")
+    from taskmint import shortlived
+
+    shortlived.import_pathlib()
     from taskmint.plugin.layout import use_venv_packages
 
     use_venv_packages()  # skipped by -S on the fast path
