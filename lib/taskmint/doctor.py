@@ -624,4 +624,11 @@ def _run(project: Project, fix: bool, include_done: bool) -> Result:
         if not more:
             break
         fixed += more
-    return Result(leftover + after.findings, fixed, len(after.tasks), after.notes)
+    # A repair tried again on the same file fails again: say it once, and call nothing left
+    # on that file fixable, since the next --fix would fail the same way.
+    unfixed = list({f.line(): f for f in leftover}.values())
+    defeated = {f.where for f in unfixed}
+    for finding in after.findings:
+        if finding.where in defeated:
+            finding.fixable = False
+    return Result(unfixed + after.findings, fixed, len(after.tasks), after.notes)

@@ -128,13 +128,23 @@ def repair(project: Project, exam: Exam) -> list[str]:
     replaced: dict[Task, dict[str, str]] = {}  # each renumbered task's new external_ids values
     by_wanted = {id(w): task for task, w in wanted.items()}
 
+    kept: set[Task] = set()  # files left as they were: the mapping records what they hold
+
+    def repaired(task: Task, new_id: str | None, replace: dict[str, str], previous: list[str]) -> None:
+        try:
+            line = _repair_task(project, exam, task, new_id, replace, previous)
+        except _Unfixed as e:
+            kept.add(task)
+            exam.add("unfixed", e.rel, e.message, fixable=False)
+            return
+        if line:
+            done.append(line)
+
     def write(w: assign.Wanted, external: dict[str, str]) -> Path:
         task = by_wanted[id(w)]
         replaced[task] = external
-        line = _repair_task(project, exam, task, new_ids.get(task), external, previous_ext.get(task, []))
-        if line:
-            done.append(line)
-        return task.path
+        repaired(task, new_ids.get(task), external, previous_ext.get(task, []))
+        return task.path  # a kept file is recorded with numbers it lacks: the folder index only ever adds
 
     if wanted:
         assign.assign(txn, list(wanted.values()), write)
@@ -148,9 +158,11 @@ def repair(project: Project, exam: Exam) -> list[str]:
             replace = replaced[task]
         else:
             replace = exam.fills.get(task, {})
-            line = _repair_task(project, exam, task, None, replace, [])
-            if line:
-                done.append(line)
+            repaired(task, None, replace, [])
+        if task in kept:  # under the ID it holds, with what the mapping recorded for it, never new IDs or numbers
+            if task in exam.duplicate_ids:
+                continue  # its ID is the first copy's, and so is the ID's entry
+            task_id, replace = task.id, exam.fills.get(task, {})
         if task_id and KEY_RE.fullmatch(task_id) and task_id not in final:
             final[task_id] = {r.tool: r.text() for r in external_ids.refs_in(_ext_dict(task, replace))}
     for key, entry in exam.mappings.items():
@@ -191,6 +203,14 @@ def _save(save, project: Project, payload: dict, old: StateFile | None) -> None:
         save(project, payload)
 
 
+class _Unfixed(Exception):
+    """A task file that a repair cannot rewrite or move: it is left as it is."""
+
+    def __init__(self, rel: str, message: str) -> None:
+        super().__init__(message)
+        self.rel, self.message = rel, message
+
+
 def _repair_task(project: Project, exam: Exam, task: Task, new_id: str | None, replace: dict[str, str],
                  previous_ext: list[str]) -> str | None:
     updates: dict[str, Any] = {}
@@ -217,15 +237,12 @@ def _repair_task(project: Project, exam: Exam, task: Task, new_id: str | None, r
         return None
     old_rel = project.rel(task.path)
     if target != task.path and target.exists():
-        exam.add("unfixed", old_rel, f"cannot move it to {project.rel(target)}: that file exists; move it by hand",
-                 fixable=False)
-        return None
+        raise _Unfixed(old_rel, f"cannot move it to {project.rel(target)}: that file exists; move it by hand")
     if updates:
         try:
             frontmatter.set_keys(task.doc, updates)
         except (TypeError, TaskmintError) as e:  # e.g. a nested value under external_ids
-            exam.add("unfixed", old_rel, f"cannot rewrite its frontmatter ({e}); fix it by hand", fixable=False)
-            return None
+            raise _Unfixed(old_rel, f"cannot rewrite its frontmatter ({e}); fix it by hand") from None
         project.check_inside(task.path)
         atomic.write_atomic(task.path, task.doc.render().encode("utf-8"))
     if target != task.path:

@@ -100,6 +100,31 @@ def test_duplicate_ids_renumber_the_later_copy_and_keep_the_old_id(project: Proj
     assert make(project, "next")[0]["external_ids"]["jira"] == "PROJ-3"
 
 
+def test_a_duplicate_that_cannot_be_rewritten_is_left_and_the_mapping_keeps_the_original(project: Project,
+                                                                                          taskmint) -> None:
+    """Regression: --fix recorded the new ID it meant to give a copy it could not rewrite (its id
+    carries a YAML anchor another key uses), so every --fix added a mapping entry without a
+    file, and said the same `unfixed:` line three times and `run --fix again` forever."""
+    info, path = make(project, "original")
+    original = path.read_bytes()
+    copy = path.with_name(f"{info['id']}-a-copy.md")  # sorts before the original
+    copy.write_text(path.read_text().replace("title: original", "title: copy").replace(
+        info["created"], "2099-01-01T00:00:00Z", 1).replace(f"id: {info['id']}", f"id: &i {info['id']}\nalias: *i"))
+    copied = copy.read_bytes()
+    mapping = project.mapping_path.read_bytes()
+    for _ in range(2):
+        rc, fixed = report(taskmint, project, "--fix")
+        assert rc == 1 and copy.read_bytes() == copied
+        assert json.loads(project.mapping_path.read_bytes())["mappings"] == json.loads(mapping)["mappings"]
+        lines = [f"{p['code']}: {p['where']}: {p['message']}" for p in fixed["problems"]]
+        assert sorted(lines) == sorted({*lines}), lines
+        assert codes(fixed).count("unfixed") == 1 and "mapping-orphan" not in codes(fixed)
+        assert not any(p["fixable"] for p in fixed["problems"]), fixed["problems"]
+    proc = taskmint("doctor", "--fix", root=project.root)
+    assert proc.stdout.count("unfixed: ") == 1 and proc.stdout.endswith(" problems left to fix by hand\n"), proc.stdout
+    assert path.read_bytes() == original
+
+
 def test_a_duplicated_subtask_id_gets_the_next_subtask_number(project: Project, taskmint) -> None:
     parent, _ = make(project, "parent")
     sub, path = make(project, "sub", parent=parent["id"])

@@ -16,7 +16,10 @@ report its findings (and --fix to refuse until the config is fixed); the two dam
 scenarios for the order above (the same lines and numbers, in the entry's order); and the
 scenarios whose repairs write the worktree registry, when it began to hold its IDs as one
 string (the same IDs in the same order, every other key and file the same), and again when
-that string began to separate them with spaces instead of newlines (checked the same way).
+that string began to separate them with spaces instead of newlines (checked the same way); and
+the damaged scenarios' `--fix` when a repair that fails on a file (TASK-A019-nested) stopped
+printing its `unfixed:` line twice and calling the file's remaining finding fixable ("run
+--fix again", which failed the same way): the same files, bytes and other lines.
 """
 from __future__ import annotations
 
