@@ -596,6 +596,15 @@ def run(project: Project, fix: bool, include_done: bool = False) -> Result:
             gc.enable()
 
 
+def _hold(exam: Exam, unfixed: list[Finding]) -> None:
+    """Nothing left on a file that a repair could not rewrite or move is fixable: the next
+    --fix would fail on it the same way."""
+    defeated = {f.where for f in unfixed}
+    for finding in exam.findings:
+        if finding.where in defeated:
+            finding.fixable = False
+
+
 def _run(project: Project, fix: bool, include_done: bool) -> Result:
     exam = examine(project, include_done)
     if not fix or not any(f.fixable for f in exam.findings):
@@ -611,24 +620,21 @@ def _run(project: Project, fix: bool, include_done: bool) -> Result:
 
     project.state_dir.mkdir(parents=True, exist_ok=True)
     fixed = repair(project, exam)
-    leftover = [f for f in exam.findings if f.code == "unfixed"]
+    unfixed = [f for f in exam.findings if f.code == "unfixed"]
     after = examine(project, include_done)
     # A repair can reveal what only a fresh look sees (a fill that makes a number
-    # duplicate, say): one --fix must leave doctor clean whenever it says it can.
+    # duplicate, say): one --fix must leave doctor clean whenever it says it can. A file a
+    # repair could not rewrite is not retried for its own sake: it would fail the same way.
     for _ in range(2):
+        _hold(after, unfixed)
         if not any(f.fixable for f in after.findings):
             break
         more = repair(project, after)
-        leftover += [f for f in after.findings if f.code == "unfixed"]
+        unfixed += [f for f in after.findings if f.code == "unfixed"]
         after = examine(project, include_done)
         if not more:
             break
         fixed += more
-    # A repair tried again on the same file fails again: say it once, and call nothing left
-    # on that file fixable, since the next --fix would fail the same way.
-    unfixed = list({f.line(): f for f in leftover}.values())
-    defeated = {f.where for f in unfixed}
-    for finding in after.findings:
-        if finding.where in defeated:
-            finding.fixable = False
+    _hold(after, unfixed)
+    unfixed = list({f.line(): f for f in unfixed}.values())  # retried with another repair: said once
     return Result(unfixed + after.findings, fixed, len(after.tasks), after.notes)

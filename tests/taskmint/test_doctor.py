@@ -112,9 +112,11 @@ def test_a_duplicate_that_cannot_be_rewritten_is_left_and_the_mapping_keeps_the_
         info["created"], "2099-01-01T00:00:00Z", 1).replace(f"id: {info['id']}", f"id: &i {info['id']}\nalias: *i"))
     copied = copy.read_bytes()
     mapping = project.mapping_path.read_bytes()
-    for _ in range(2):
+    for run in range(1, 3):
         rc, fixed = report(taskmint, project, "--fix")
         assert rc == 1 and copy.read_bytes() == copied
+        # each --fix tries the copy once: one set of numbers spent on it, not one a pass
+        assert state.load(project).counters["jira"]["PROJ"] == 1 + run
         assert json.loads(project.mapping_path.read_bytes())["mappings"] == json.loads(mapping)["mappings"]
         lines = [f"{p['code']}: {p['where']}: {p['message']}" for p in fixed["problems"]]
         assert sorted(lines) == sorted({*lines}), lines
